@@ -1,0 +1,15 @@
+/**
+ * @file lineage.h
+ * @brief lineage: attribute malicious binaries by code kinship and other evidence.
+ * Umbrella header; includes only the headers under lineage/.
+ */
+#ifndef LINEAGE_H
+#define LINEAGE_H
+
+#include "lineage/errors.h"
+#include "lineage/binary.h"
+#include "lineage/disasm.h"
+#include "lineage/sample.h"
+#include "lineage/report.h"
+
+#endif

@@ -1,0 +1,34 @@
+/**
+ * @file lineage/report.h
+ * @brief Machine-readable reports. The JSON schema is documented in
+ * docs/json-schema.md and carries "schema_version".
+ */
+#ifndef LINEAGE_REPORT_H
+#define LINEAGE_REPORT_H
+
+#include "sample.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Version of the scan JSON document; bumped on incompatible change. */
+#define LINEAGE_SCAN_SCHEMA_VERSION 1
+
+enum {
+	LINEAGE_REPORT_FUNCTIONS = 1u << 0, /**< include every function with blocks, calls, hashes */
+	LINEAGE_REPORT_MINHASH = 1u << 1,   /**< include MinHash signatures */
+	LINEAGE_REPORT_PRETTY = 1u << 2     /**< indent the JSON */
+};
+
+/**
+ * The scan result of one sample as a JSON object.
+ * @param[out] out a NUL-terminated malloc'd string, freed by the caller with free().
+ * @return 0 or LINEAGE_ENOMEM.
+ */
+LINEAGE_API int lineage_report_scan_json(char **out, const lineage_sample *s, uint32_t flags);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,29 @@
+/* Internal: the context and the sample object shared by lib/ stages. */
+#ifndef LN_CORE_H
+#define LN_CORE_H
+
+#include "lineage.h"
+#include "../util/util.h"
+
+#define LINEAGE_VERSION_STRING "0.1.0"
+
+struct lineage_ctx {
+	lineage_limits limits;
+	char errmsg[1024];
+};
+
+struct lineage_sample {
+	ln_arena *arena;
+	lineage_binary bin;
+	lineage_function *functions;
+	size_t nfunctions;
+	lineage_file_hashes hashes;
+	uint64_t ninsn;
+	const char *budget_hit;
+	uint32_t analyzed; /* LINEAGE_ANALYZE_* already done */
+};
+
+/* Set the context message and return code. */
+int ln_ctx_error(lineage_ctx *ctx, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#endif

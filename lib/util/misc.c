@@ -1,0 +1,106 @@
+/* Vectors, bounded strings, time, entropy, hex. */
+#include "util.h"
+
+#include <math.h>
+#include <time.h>
+
+void ln_vec_init(ln_vec *v, size_t item_size)
+{
+	v->items = NULL;
+	v->len = v->cap = 0;
+	v->item = item_size;
+	v->full = false;
+}
+
+bool ln_vec_reserve(ln_vec *v, size_t n)
+{
+	if (n <= v->cap) return true;
+	size_t cap = v->cap ? v->cap : 16;
+	while (cap < n) {
+		if (cap > SIZE_MAX / 2) return false;
+		cap *= 2;
+	}
+	uint64_t bytes;
+	if (!ln_mul_ok(cap, v->item, &bytes) || bytes > SIZE_MAX) return false;
+	void *p = ln_realloc(v->items, (size_t)bytes);
+	if (!p) return false;
+	v->items = p;
+	v->cap = cap;
+	return true;
+}
+
+void *ln_vec_push(ln_vec *v)
+{
+	if (v->len == v->cap && !ln_vec_reserve(v, v->len + 1)) return NULL;
+	void *slot = (char *)v->items + v->len * v->item;
+	memset(slot, 0, v->item);
+	v->len++;
+	return slot;
+}
+
+void ln_vec_clear(ln_vec *v)
+{
+	v->len = 0;
+}
+
+void ln_vec_free(ln_vec *v)
+{
+	ln_free(v->items);
+	v->items = NULL;
+	v->len = v->cap = 0;
+}
+
+void *ln_vec_to_arena(ln_vec *v, ln_arena *a, size_t *count)
+{
+	void *out = NULL;
+	*count = 0;
+	if (v->len) {
+		out = ln_arena_memdup(a, v->items, v->len * v->item);
+		if (out) *count = v->len;
+	}
+	ln_vec_free(v);
+	return out;
+}
+
+const char *ln_rd_cstr(const ln_buf *b, uint64_t off, size_t max, size_t *len)
+{
+	if (off >= b->size) return NULL;
+	uint64_t avail = b->size - off;
+	size_t lim = avail < max ? (size_t)avail : max;
+	const char *s = (const char *)b->data + off;
+	const char *z = memchr(s, 0, lim);
+	if (!z) return NULL;
+	if (len) *len = (size_t)(z - s);
+	return s;
+}
+
+uint64_t ln_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+double ln_entropy(const uint8_t *p, size_t n)
+{
+	if (!n) return 0;
+	size_t counts[256] = {0};
+	for (size_t i = 0; i < n; i++) counts[p[i]]++;
+	double e = 0;
+	for (int i = 0; i < 256; i++) {
+		if (!counts[i]) continue;
+		double q = (double)counts[i] / (double)n;
+		e -= q * log2(q);
+	}
+	return e;
+}
+
+void ln_hex(char *out, const uint8_t *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = 0;
+}

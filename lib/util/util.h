@@ -1,0 +1,133 @@
+/* Internal utilities: the replaceable allocator, arenas, growable vectors and
+ * the bounded reader. Depends on nothing else in lineage. */
+#ifndef LN_UTIL_H
+#define LN_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define LN_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- allocator: every heap allocation in lib/ goes through these ---- */
+void *ln_malloc(size_t n);
+void *ln_calloc(size_t n, size_t size);
+void *ln_realloc(void *p, size_t n);
+void ln_free(void *p);
+char *ln_strdup(const char *s);
+/* Test hook: make the Nth allocation from now fail (0 disables). */
+void ln_alloc_fail_after(uint64_t n);
+
+/* ---- arena: one per sample; everything it hands out dies with it ---- */
+typedef struct ln_arena ln_arena;
+ln_arena *ln_arena_new(void);
+void ln_arena_free(ln_arena *a);
+void *ln_arena_alloc(ln_arena *a, size_t n);  /* zeroed, 16-byte aligned; NULL on OOM */
+char *ln_arena_strdup(ln_arena *a, const char *s);
+char *ln_arena_strndup(ln_arena *a, const char *s, size_t n);
+void *ln_arena_memdup(ln_arena *a, const void *p, size_t n);
+char *ln_arena_printf(ln_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+size_t ln_arena_used(const ln_arena *a);
+
+/* ---- vector of fixed-size items on the heap ---- */
+typedef struct ln_vec {
+	void *items;
+	size_t len, cap, item;
+	bool full; /* a limit was reached and reported (loaders) */
+} ln_vec;
+void ln_vec_init(ln_vec *v, size_t item_size);
+void *ln_vec_push(ln_vec *v);           /* zeroed slot, NULL on OOM */
+bool ln_vec_reserve(ln_vec *v, size_t n);
+void ln_vec_clear(ln_vec *v);
+void ln_vec_free(ln_vec *v);
+/* Move the items into the arena (NULL when empty or OOM) and free the vector. */
+void *ln_vec_to_arena(ln_vec *v, ln_arena *a, size_t *count);
+#define LN_VEC_AT(v, type, i) (((type *)(v)->items)[i])
+
+/* ---- bounded reader over an immutable byte range ---- */
+typedef struct ln_buf {
+	const uint8_t *data;
+	uint64_t size;
+} ln_buf;
+
+static inline bool ln_in_bounds(const ln_buf *b, uint64_t off, uint64_t len)
+{
+	return off <= b->size && len <= b->size - off;
+}
+static inline const uint8_t *ln_rd_ptr(const ln_buf *b, uint64_t off, uint64_t len)
+{
+	return ln_in_bounds(b, off, len) ? b->data + off : NULL;
+}
+static inline bool ln_rd_u8(const ln_buf *b, uint64_t off, uint8_t *out)
+{
+	if (!ln_in_bounds(b, off, 1)) return false;
+	*out = b->data[off];
+	return true;
+}
+static inline bool ln_rd_u16le(const ln_buf *b, uint64_t off, uint16_t *out)
+{
+	const uint8_t *p = ln_rd_ptr(b, off, 2);
+	if (!p) return false;
+	*out = (uint16_t)(p[0] | p[1] << 8);
+	return true;
+}
+static inline bool ln_rd_u32le(const ln_buf *b, uint64_t off, uint32_t *out)
+{
+	const uint8_t *p = ln_rd_ptr(b, off, 4);
+	if (!p) return false;
+	*out = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return true;
+}
+static inline bool ln_rd_u64le(const ln_buf *b, uint64_t off, uint64_t *out)
+{
+	uint32_t lo, hi;
+	if (!ln_rd_u32le(b, off, &lo) || !ln_rd_u32le(b, off + 4, &hi) || off + 4 < off) return false;
+	*out = (uint64_t)hi << 32 | lo;
+	return true;
+}
+static inline bool ln_rd_u16be(const ln_buf *b, uint64_t off, uint16_t *out)
+{
+	const uint8_t *p = ln_rd_ptr(b, off, 2);
+	if (!p) return false;
+	*out = (uint16_t)(p[0] << 8 | p[1]);
+	return true;
+}
+static inline bool ln_rd_u32be(const ln_buf *b, uint64_t off, uint32_t *out)
+{
+	const uint8_t *p = ln_rd_ptr(b, off, 4);
+	if (!p) return false;
+	*out = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+	return true;
+}
+static inline bool ln_rd_u64be(const ln_buf *b, uint64_t off, uint64_t *out)
+{
+	uint32_t lo, hi;
+	if (!ln_rd_u32be(b, off, &hi) || off + 4 < off || !ln_rd_u32be(b, off + 4, &lo)) return false;
+	*out = (uint64_t)hi << 32 | lo;
+	return true;
+}
+/* A NUL-terminated string of at most max bytes starting at off; NULL if it
+ * runs past the buffer or max. *len (optional) receives its length. */
+const char *ln_rd_cstr(const ln_buf *b, uint64_t off, size_t max, size_t *len);
+
+/* Overflow-checked arithmetic. */
+static inline bool ln_add_ok(uint64_t a, uint64_t b, uint64_t *out)
+{
+	return !__builtin_add_overflow(a, b, out);
+}
+static inline bool ln_mul_ok(uint64_t a, uint64_t b, uint64_t *out)
+{
+	return !__builtin_mul_overflow(a, b, out);
+}
+
+/* Monotonic milliseconds. */
+uint64_t ln_now_ms(void);
+/* Shannon entropy of bytes, 0..8. */
+double ln_entropy(const uint8_t *p, size_t n);
+/* Lower-case hex of bytes into out (2n+1 chars). */
+void ln_hex(char *out, const uint8_t *p, size_t n);
+/* Printable-ASCII check of a name; replaces control bytes in a copy. */
+char *ln_arena_sanitize(ln_arena *a, const char *s, size_t n);
+
+#endif

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install the Debian packages lineage needs, only those that are missing.
+set -euo pipefail
+pkgs=(build-essential cmake pkg-config clang libzydis-dev libcjson-dev libxxhash-dev libssl-dev
+  libfuzzy-dev libtlsh-dev libcmocka-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 binutils-mingw-w64
+  libclang-rt-14-dev ssdeep tlsh-tools file python3 ca-certificates)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
