@@ -1,9 +1,34 @@
-/* The lineage command (placeholder until the scan command lands). */
-#include <lineage.h>
-#include <stdio.h>
+/* lineage: attribute malicious binaries. Subcommand dispatch. */
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: lineage <command> [options] [args]\n\n"
+		   "commands:\n"
+		   "  scan FILE|DIR...    what a file contains: format, sections, imports, functions, artifacts\n"
+		   "  version             print the version\n\n"
+		   "Run 'lineage <command> --help' for a command's options. Manual: docs/cli/.\n");
+}
 
 int main(int argc, char **argv)
 {
-	printf("lineage %s\n", lineage_version());
-	return 0;
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "scan")) return cmd_scan(argc - 1, argv + 1);
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("lineage %s\n", lineage_version());
+		return CLI_EXIT_OK;
+	}
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	cli_error("unknown command '%s'", cmd);
+	usage(stderr);
+	return CLI_EXIT_USAGE;
 }

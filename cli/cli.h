@@ -1,0 +1,29 @@
+/* Shared pieces of the lineage command. The CLI uses the public API only. */
+#ifndef CLI_H
+#define CLI_H
+
+#include <lineage.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Documented exit codes (docs/cli/lineage.md). */
+enum {
+	CLI_EXIT_OK = 0,      /* every input processed */
+	CLI_EXIT_INPUT = 1,   /* at least one input failed (reported; the rest went on) */
+	CLI_EXIT_USAGE = 2,   /* bad command line */
+	CLI_EXIT_INTERNAL = 3 /* out of memory or an internal error */
+};
+
+/* Call fn for every regular file under each path (folders recurse without
+ * following symbolic links to folders). A path that cannot be read is
+ * reported through fn with err set. Returns the number of failures reported
+ * by fn (fn returns nonzero for a failure). */
+typedef int (*cli_file_fn)(const char *path, const char *err, void *arg);
+int cli_walk(char **paths, int npaths, cli_file_fn fn, void *arg);
+
+/* Print "lineage: <file>: <problem>" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int cmd_scan(int argc, char **argv);
+
+#endif

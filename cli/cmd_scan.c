@@ -1,0 +1,244 @@
+/* lineage scan FILE|DIR...: what each file contains, no corpus needed. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+typedef struct scan_opts {
+	bool json;
+	uint32_t report_flags;
+	lineage_ctx *ctx;
+	int nfiles;
+} scan_opts;
+
+static void scan_usage(FILE *f)
+{
+	fprintf(f, "usage: lineage scan [options] FILE|DIR...\n\n"
+		   "  --json             one JSON document per file, one per line (docs/json-schema.md)\n"
+		   "  --pretty           indent the JSON\n"
+		   "  --no-functions     leave the function list out of the JSON\n"
+		   "  --minhash          include each function's MinHash signature in the JSON\n"
+		   "  --max-time MS      wall-time budget per file in milliseconds (default 60000)\n"
+		   "  --max-insns N      instruction budget per file (default 100000000)\n"
+		   "  -h, --help         this help\n\n"
+		   "Exit status: 0 every file scanned, 1 a file could not be scanned (the rest were), 2 usage.\n");
+}
+
+static void print_hashes(const lineage_file_hashes *h, const lineage_binary *b)
+{
+	printf("  sha256     %s\n", h->sha256);
+	printf("  md5        %s\n", h->md5);
+	if (h->imphash[0]) printf("  imphash    %s\n", h->imphash);
+	if (h->ssdeep[0]) printf("  ssdeep     %s\n", h->ssdeep);
+	if (h->tlsh[0]) printf("  tlsh       %s\n", h->tlsh);
+	(void)b;
+}
+
+static void print_sections(const lineage_binary *b)
+{
+	printf("  sections   %zu\n", b->nsections);
+	for (size_t i = 0; i < b->nsections && i < 64; i++) {
+		const lineage_section *s = &b->sections[i];
+		if (!(s->flags & LINEAGE_SEC_ALLOC) && b->format == LINEAGE_FORMAT_ELF) continue;
+		printf("    %-16.16s 0x%08llx %10llu  %c%c%c  entropy %.2f\n", s->name && *s->name ? s->name : "(none)",
+		       (unsigned long long)s->vaddr, (unsigned long long)s->vsize, s->flags & LINEAGE_SEC_READ ? 'r' : '-',
+		       s->flags & LINEAGE_SEC_WRITE ? 'w' : '-', s->flags & LINEAGE_SEC_EXEC ? 'x' : '-', s->entropy);
+	}
+	if (b->nsections > 64) printf("    ... %zu more\n", b->nsections - 64);
+}
+
+static void print_imports(const lineage_binary *b)
+{
+	printf("  imports    %zu", b->nimports);
+	/* libraries in first-seen order with their counts */
+	const char *seen[16];
+	size_t counts[16], nseen = 0, other = 0;
+	for (size_t i = 0; i < b->nimports; i++) {
+		const char *lib = b->imports[i].library && *b->imports[i].library ? b->imports[i].library : "?";
+		size_t j = 0;
+		while (j < nseen && strcmp(seen[j], lib)) j++;
+		if (j < nseen) counts[j]++;
+		else if (nseen < 16) {
+			seen[nseen] = lib;
+			counts[nseen++] = 1;
+		} else other++;
+	}
+	for (size_t j = 0; j < nseen; j++) printf("%s%s (%zu)", j ? ", " : ": ", seen[j], counts[j]);
+	if (other) printf(", %zu from other libraries", other);
+	printf("\n");
+}
+
+static void print_artifacts(const lineage_binary *b)
+{
+	if (b->format == LINEAGE_FORMAT_PE) {
+		const lineage_pe_info *pe = &b->pe;
+		time_t t = (time_t)pe->timestamp;
+		struct tm tm;
+		char iso[32] = "?";
+		if (gmtime_r(&t, &tm)) strftime(iso, sizeof(iso), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		printf("  compiled   %s (0x%08x), linker %u.%u%s\n", iso, pe->timestamp, pe->linker_major,
+		       pe->linker_minor, pe->is_dll ? ", DLL" : "");
+		if (pe->nrich) printf("  rich       %zu entries, hash %s\n", pe->nrich, pe->rich_hash);
+		if (pe->pdb_path) printf("  pdb        %s %s age %u\n", pe->pdb_path, pe->pdb_guid, pe->pdb_age);
+		if (pe->ntls_callbacks) printf("  tls        %zu callbacks\n", pe->ntls_callbacks);
+		if (b->nresources) {
+			uint32_t langs[8];
+			size_t nl = 0;
+			for (size_t i = 0; i < b->nresources; i++) {
+				size_t j = 0;
+				while (j < nl && langs[j] != b->resources[i].lang) j++;
+				if (j == nl && nl < 8) langs[nl++] = b->resources[i].lang;
+			}
+			printf("  resources  %zu, languages", b->nresources);
+			for (size_t j = 0; j < nl; j++) printf(" 0x%04x", langs[j]);
+			printf("\n");
+		}
+	} else if (b->format == LINEAGE_FORMAT_ELF) {
+		const lineage_elf_info *e = &b->elf;
+		if (e->interpreter) printf("  interp     %s\n", e->interpreter);
+		if (e->soname) printf("  soname     %s\n", e->soname);
+		if (e->build_id) printf("  build-id   %s\n", e->build_id);
+		if (e->nneeded) {
+			printf("  needed    ");
+			for (size_t i = 0; i < e->nneeded; i++) printf(" %s", e->needed[i]);
+			printf("\n");
+		}
+		printf("  symbols    %zu%s\n", b->nsymbols, e->stripped ? " (stripped: no .symtab)" : "");
+	}
+	if (b->overlay_size)
+		printf("  overlay    %llu bytes at 0x%llx\n", (unsigned long long)b->overlay_size,
+		       (unsigned long long)b->overlay_offset);
+}
+
+static void print_text(const lineage_sample *s)
+{
+	const lineage_binary *b = lineage_sample_binary(s);
+	printf("%s\n", b->path);
+	if (b->format == LINEAGE_FORMAT_RAW) printf("  format     raw (not PE or ELF), %llu bytes\n", (unsigned long long)b->size);
+	else
+		printf("  format     %s %s (%d-bit), %llu bytes\n", lineage_format_name(b->format), lineage_arch_name(b->arch),
+		       b->bits, (unsigned long long)b->size);
+	print_hashes(lineage_sample_hashes(s), b);
+	if (b->format == LINEAGE_FORMAT_RAW) return;
+	if (b->has_entry) printf("  entry      0x%llx\n", (unsigned long long)b->entry);
+	print_sections(b);
+	print_imports(b);
+	printf("  exports    %zu\n", b->nexports);
+	size_t nf;
+	lineage_sample_functions(s, &nf);
+	const char *cut = lineage_sample_budget_hit(s);
+	printf("  functions  %zu (%llu instructions)%s%s\n", nf, (unsigned long long)lineage_sample_instructions(s),
+	       cut ? ", cut by the budget: " : "", cut ? cut : "");
+	print_artifacts(b);
+	for (size_t i = 0; i < b->nwarnings && i < 20; i++)
+		printf("  warning    %s: %s\n", b->warnings[i].area, b->warnings[i].message);
+	if (b->nwarnings > 20) printf("  warning    ... %zu more\n", b->nwarnings - 20);
+}
+
+static void json_error(const char *path, int code, const char *msg)
+{
+	/* a minimal document so that a pipeline sees every input */
+	fputs("{\"schema_version\":1,\"file\":{\"path\":\"", stdout);
+	for (const char *p = path; *p; p++) {
+		if (*p == '"' || *p == '\\') printf("\\%c", *p);
+		else if ((unsigned char)*p < 0x20) printf("\\u%04x", *p);
+		else putchar(*p);
+	}
+	printf("\"},\"error\":{\"code\":%d,\"message\":\"", code);
+	for (const char *p = msg; *p; p++) {
+		if (*p == '"' || *p == '\\') printf("\\%c", *p);
+		else if ((unsigned char)*p < 0x20) printf("\\u%04x", *p);
+		else putchar(*p);
+	}
+	printf("\"}}\n");
+}
+
+static int scan_one(const char *path, const char *err, void *arg)
+{
+	scan_opts *o = arg;
+	o->nfiles++;
+	if (err) {
+		cli_error("%s: %s", path, err);
+		if (o->json) json_error(path, LINEAGE_EIO, err);
+		return 1;
+	}
+	lineage_sample *s = NULL;
+	int rc = lineage_sample_load_file(&s, o->ctx, path);
+	if (rc == 0) rc = lineage_sample_analyze(s, o->ctx, LINEAGE_ANALYZE_ALL);
+	if (rc != 0) {
+		cli_error("%s", lineage_errmsg(o->ctx));
+		if (o->json) json_error(path, rc, lineage_errmsg(o->ctx));
+		lineage_sample_free(s);
+		return 1;
+	}
+	if (o->json) {
+		char *j = NULL;
+		if (lineage_report_scan_json(&j, s, o->report_flags) != 0) {
+			cli_error("%s: out of memory writing JSON", path);
+			lineage_sample_free(s);
+			return 1;
+		}
+		puts(j);
+		free(j);
+	} else {
+		if (o->nfiles > 1) putchar('\n');
+		print_text(s);
+	}
+	fflush(stdout);
+	lineage_sample_free(s);
+	return 0;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	static const struct option longopts[] = {{"json", no_argument, 0, 'j'},
+						 {"pretty", no_argument, 0, 'p'},
+						 {"no-functions", no_argument, 0, 'F'},
+						 {"minhash", no_argument, 0, 'm'},
+						 {"max-time", required_argument, 0, 't'},
+						 {"max-insns", required_argument, 0, 'i'},
+						 {"help", no_argument, 0, 'h'},
+						 {0, 0, 0, 0}};
+	scan_opts o = {.report_flags = LINEAGE_REPORT_FUNCTIONS};
+	lineage_limits lim;
+	lineage_limits_default(&lim);
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'j': o.json = true; break;
+		case 'p': o.report_flags |= LINEAGE_REPORT_PRETTY; break;
+		case 'F': o.report_flags &= ~(uint32_t)LINEAGE_REPORT_FUNCTIONS; break;
+		case 'm': o.report_flags |= LINEAGE_REPORT_MINHASH; break;
+		case 't':
+		case 'i': {
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (*end || !*optarg || v == 0 || (c == 't' && v > 86400000ull)) {
+				cli_error("scan: invalid value '%s' for --%s", optarg, c == 't' ? "max-time" : "max-insns");
+				return CLI_EXIT_USAGE;
+			}
+			if (c == 't') lim.max_time_ms = (uint32_t)v;
+			else lim.max_instructions = v;
+			break;
+		}
+		case 'h': scan_usage(stdout); return CLI_EXIT_OK;
+		default: scan_usage(stderr); return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_error("scan: no input: give files or folders");
+		scan_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (lineage_ctx_new(&o.ctx) != 0 || lineage_ctx_set_limits(o.ctx, &lim) != 0) {
+		cli_error("out of memory");
+		lineage_ctx_free(o.ctx);
+		return CLI_EXIT_INTERNAL;
+	}
+	int failed = cli_walk(argv + optind, argc - optind, scan_one, &o);
+	lineage_ctx_free(o.ctx);
+	return failed ? CLI_EXIT_INPUT : CLI_EXIT_OK;
+}

@@ -1,0 +1,275 @@
+/* The scan report as JSON (docs/json-schema.md). Addresses are hex strings
+ * because JSON numbers lose precision above 2^53. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "lineage.h"
+#include "../util/util.h"
+
+static cJSON *hexnum(uint64_t v)
+{
+	char b[24];
+	snprintf(b, sizeof(b), "0x%llx", (unsigned long long)v);
+	return cJSON_CreateString(b);
+}
+
+static void add_hex(cJSON *o, const char *k, uint64_t v)
+{
+	cJSON_AddItemToObject(o, k, hexnum(v));
+}
+
+static void add_str_or_null(cJSON *o, const char *k, const char *v)
+{
+	if (v && *v) cJSON_AddStringToObject(o, k, v);
+	else cJSON_AddNullToObject(o, k);
+}
+
+static void sec_flags(char out[5], uint32_t f)
+{
+	out[0] = f & LINEAGE_SEC_READ ? 'r' : '-';
+	out[1] = f & LINEAGE_SEC_WRITE ? 'w' : '-';
+	out[2] = f & LINEAGE_SEC_EXEC ? 'x' : '-';
+	out[3] = f & LINEAGE_SEC_ALLOC ? 'a' : '-';
+	out[4] = 0;
+}
+
+static const char *const source_names[] = {"entry", "export", "symbol", "tls", "exception", "reloc",
+					   "data", "call", "prologue", "init", "tailcall"};
+
+static cJSON *sources_array(uint32_t m)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < sizeof(source_names) / sizeof(source_names[0]); i++)
+		if (m & (1u << i)) cJSON_AddItemToArray(a, cJSON_CreateString(source_names[i]));
+	return a;
+}
+
+static cJSON *function_json(const lineage_function *f, uint32_t flags)
+{
+	cJSON *o = cJSON_CreateObject();
+	add_hex(o, "address", f->address);
+	cJSON_AddNumberToObject(o, "size", (double)f->size);
+	add_str_or_null(o, "name", f->name);
+	cJSON_AddNumberToObject(o, "instructions", f->ninsn);
+	cJSON_AddNumberToObject(o, "blocks", f->nblocks);
+	cJSON_AddNumberToObject(o, "edges", f->nedges);
+	cJSON_AddItemToObject(o, "sources", sources_array(f->sources));
+	cJSON *fl = cJSON_AddArrayToObject(o, "flags");
+	if (f->flags & LINEAGE_FUNC_THUNK) cJSON_AddItemToArray(fl, cJSON_CreateString("thunk"));
+	if (f->flags & LINEAGE_FUNC_TRUNCATED) cJSON_AddItemToArray(fl, cJSON_CreateString("truncated"));
+	if (f->flags & LINEAGE_FUNC_LIBRARY) cJSON_AddItemToArray(fl, cJSON_CreateString("library"));
+	if (f->flags & LINEAGE_FUNC_NORETURN) cJSON_AddItemToArray(fl, cJSON_CreateString("noreturn"));
+	char h[17];
+	snprintf(h, sizeof(h), "%016llx", (unsigned long long)f->exact_hash);
+	cJSON_AddStringToObject(o, "exact_hash", h);
+	cJSON *calls = cJSON_AddArrayToObject(o, "calls");
+	for (uint32_t i = 0; i < f->ncalls; i++) {
+		const lineage_call *c = &f->calls[i];
+		cJSON *co = cJSON_CreateObject();
+		add_hex(co, "site", c->site);
+		if (c->target) add_hex(co, "target", c->target);
+		else cJSON_AddNullToObject(co, "target");
+		add_str_or_null(co, "import", c->import);
+		if (c->tail) cJSON_AddTrueToObject(co, "tail");
+		cJSON_AddItemToArray(calls, co);
+	}
+	if (flags & LINEAGE_REPORT_MINHASH) {
+		char mh[LINEAGE_MINHASH_K * 8 + 1];
+		for (int i = 0; i < LINEAGE_MINHASH_K; i++) snprintf(mh + 8 * i, 9, "%08x", f->minhash[i]);
+		cJSON_AddStringToObject(o, "minhash", mh);
+	}
+	return o;
+}
+
+static cJSON *pe_json(const lineage_binary *b)
+{
+	const lineage_pe_info *pe = &b->pe;
+	cJSON *o = cJSON_CreateObject();
+	char m[8];
+	snprintf(m, sizeof(m), "0x%04x", pe->machine);
+	cJSON_AddStringToObject(o, "machine", m);
+	cJSON_AddNumberToObject(o, "timestamp", pe->timestamp);
+	time_t t = (time_t)pe->timestamp;
+	struct tm tm;
+	char iso[32];
+	if (gmtime_r(&t, &tm) && strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		cJSON_AddStringToObject(o, "timestamp_utc", iso);
+	cJSON_AddBoolToObject(o, "dll", pe->is_dll);
+	cJSON_AddBoolToObject(o, "pe32plus", pe->is_pe32plus);
+	cJSON_AddNumberToObject(o, "subsystem", pe->subsystem);
+	cJSON_AddNumberToObject(o, "characteristics", pe->characteristics);
+	cJSON_AddNumberToObject(o, "dll_characteristics", pe->dll_characteristics);
+	char lv[16];
+	snprintf(lv, sizeof(lv), "%u.%u", pe->linker_major, pe->linker_minor);
+	cJSON_AddStringToObject(o, "linker_version", lv);
+	cJSON_AddNumberToObject(o, "checksum", pe->checksum);
+	cJSON_AddNumberToObject(o, "size_of_image", pe->size_of_image);
+	if (pe->nrich) {
+		cJSON *r = cJSON_AddObjectToObject(o, "rich");
+		char k[12];
+		snprintf(k, sizeof(k), "0x%08x", pe->rich_key);
+		cJSON_AddStringToObject(r, "key", k);
+		add_hex(r, "offset", pe->rich_offset);
+		cJSON_AddStringToObject(r, "hash", pe->rich_hash);
+		cJSON *e = cJSON_AddArrayToObject(r, "entries");
+		for (size_t i = 0; i < pe->nrich; i++) {
+			cJSON *x = cJSON_CreateObject();
+			cJSON_AddNumberToObject(x, "product", pe->rich[i].product);
+			cJSON_AddNumberToObject(x, "build", pe->rich[i].build);
+			cJSON_AddNumberToObject(x, "count", pe->rich[i].count);
+			cJSON_AddItemToArray(e, x);
+		}
+	} else {
+		cJSON_AddNullToObject(o, "rich");
+	}
+	if (pe->pdb_path) {
+		cJSON *d = cJSON_AddObjectToObject(o, "pdb");
+		cJSON_AddStringToObject(d, "path", pe->pdb_path);
+		cJSON_AddStringToObject(d, "guid", pe->pdb_guid);
+		cJSON_AddNumberToObject(d, "age", pe->pdb_age);
+	} else {
+		cJSON_AddNullToObject(o, "pdb");
+	}
+	cJSON *tls = cJSON_AddArrayToObject(o, "tls_callbacks");
+	for (size_t i = 0; i < pe->ntls_callbacks; i++) cJSON_AddItemToArray(tls, hexnum(pe->tls_callbacks[i]));
+	add_str_or_null(o, "export_name", pe->export_dll_name);
+	return o;
+}
+
+static cJSON *elf_json(const lineage_binary *b)
+{
+	const lineage_elf_info *e = &b->elf;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "class", e->elf_class == 2 ? 64 : 32);
+	cJSON_AddNumberToObject(o, "type", e->type);
+	cJSON_AddNumberToObject(o, "machine", e->machine);
+	cJSON_AddNumberToObject(o, "osabi", e->osabi);
+	add_str_or_null(o, "interpreter", e->interpreter);
+	add_str_or_null(o, "soname", e->soname);
+	cJSON *n = cJSON_AddArrayToObject(o, "needed");
+	for (size_t i = 0; i < e->nneeded; i++) cJSON_AddItemToArray(n, cJSON_CreateString(e->needed[i]));
+	add_str_or_null(o, "build_id", e->build_id);
+	cJSON_AddBoolToObject(o, "stripped", e->stripped);
+	return o;
+}
+
+static cJSON *resource_json(const lineage_resource *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (r->type_name) cJSON_AddStringToObject(o, "type", r->type_name);
+	else cJSON_AddNumberToObject(o, "type", r->type_id);
+	if (r->name) cJSON_AddStringToObject(o, "name", r->name);
+	else cJSON_AddNumberToObject(o, "name", r->name_id);
+	cJSON_AddNumberToObject(o, "lang", r->lang);
+	cJSON_AddNumberToObject(o, "codepage", r->codepage);
+	add_hex(o, "rva", r->rva);
+	add_hex(o, "offset", r->offset);
+	cJSON_AddNumberToObject(o, "size", (double)r->size);
+	return o;
+}
+
+static cJSON *scan_json(const lineage_sample *s, uint32_t flags)
+{
+	const lineage_binary *b = lineage_sample_binary(s);
+	const lineage_file_hashes *h = lineage_sample_hashes(s);
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddNumberToObject(root, "schema_version", LINEAGE_SCAN_SCHEMA_VERSION);
+	cJSON_AddStringToObject(root, "tool", "lineage");
+	cJSON_AddStringToObject(root, "tool_version", lineage_version());
+
+	cJSON *file = cJSON_AddObjectToObject(root, "file");
+	cJSON_AddStringToObject(file, "path", b->path ? b->path : "");
+	cJSON_AddNumberToObject(file, "size", (double)b->size);
+	cJSON_AddStringToObject(file, "sha256", h->sha256);
+	cJSON_AddStringToObject(file, "md5", h->md5);
+	add_str_or_null(file, "imphash", h->imphash);
+	add_str_or_null(file, "ssdeep", h->ssdeep);
+	add_str_or_null(file, "tlsh", h->tlsh);
+
+	cJSON_AddStringToObject(root, "format", lineage_format_name(b->format));
+	cJSON_AddStringToObject(root, "arch", lineage_arch_name(b->arch));
+	cJSON_AddNumberToObject(root, "bits", b->bits);
+	add_hex(root, "image_base", b->image_base);
+	if (b->has_entry) add_hex(root, "entry", b->entry);
+	else cJSON_AddNullToObject(root, "entry");
+	if (b->format == LINEAGE_FORMAT_PE) cJSON_AddItemToObject(root, "pe", pe_json(b));
+	if (b->format == LINEAGE_FORMAT_ELF) cJSON_AddItemToObject(root, "elf", elf_json(b));
+
+	cJSON *secs = cJSON_AddArrayToObject(root, "sections");
+	for (size_t i = 0; i < b->nsections; i++) {
+		const lineage_section *x = &b->sections[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", x->name ? x->name : "");
+		add_hex(o, "vaddr", x->vaddr);
+		cJSON_AddNumberToObject(o, "vsize", (double)x->vsize);
+		add_hex(o, "offset", x->offset);
+		cJSON_AddNumberToObject(o, "size", (double)x->size);
+		char fl[5];
+		sec_flags(fl, x->flags);
+		cJSON_AddStringToObject(o, "flags", fl);
+		cJSON_AddNumberToObject(o, "entropy", (double)(int)(x->entropy * 1000) / 1000.0);
+		cJSON_AddItemToArray(secs, o);
+	}
+	cJSON *imps = cJSON_AddArrayToObject(root, "imports");
+	for (size_t i = 0; i < b->nimports; i++) {
+		const lineage_import *x = &b->imports[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "library", x->library ? x->library : "");
+		add_str_or_null(o, "name", x->name);
+		if (x->flags & LINEAGE_IMPORT_ORDINAL) cJSON_AddNumberToObject(o, "ordinal", x->ordinal);
+		if (x->flags & LINEAGE_IMPORT_DELAY) cJSON_AddTrueToObject(o, "delay");
+		add_hex(o, "slot", x->slot);
+		if (x->stub) add_hex(o, "stub", x->stub);
+		cJSON_AddItemToArray(imps, o);
+	}
+	cJSON *exps = cJSON_AddArrayToObject(root, "exports");
+	for (size_t i = 0; i < b->nexports; i++) {
+		const lineage_export *x = &b->exports[i];
+		cJSON *o = cJSON_CreateObject();
+		add_str_or_null(o, "name", x->name);
+		if (x->ordinal) cJSON_AddNumberToObject(o, "ordinal", x->ordinal);
+		if (x->forwarder) cJSON_AddStringToObject(o, "forwarder", x->forwarder);
+		else add_hex(o, "address", x->address);
+		cJSON_AddItemToArray(exps, o);
+	}
+	cJSON *res = cJSON_AddArrayToObject(root, "resources");
+	for (size_t i = 0; i < b->nresources; i++) cJSON_AddItemToArray(res, resource_json(&b->resources[i]));
+	if (b->overlay_size) {
+		cJSON *ov = cJSON_AddObjectToObject(root, "overlay");
+		add_hex(ov, "offset", b->overlay_offset);
+		cJSON_AddNumberToObject(ov, "size", (double)b->overlay_size);
+	} else {
+		cJSON_AddNullToObject(root, "overlay");
+	}
+	cJSON_AddNumberToObject(root, "symbols", (double)b->nsymbols);
+
+	size_t nf;
+	const lineage_function *fns = lineage_sample_functions(s, &nf);
+	cJSON *code = cJSON_AddObjectToObject(root, "code");
+	cJSON_AddNumberToObject(code, "functions", (double)nf);
+	cJSON_AddNumberToObject(code, "instructions", (double)lineage_sample_instructions(s));
+	add_str_or_null(code, "budget_hit", lineage_sample_budget_hit(s));
+	if (flags & LINEAGE_REPORT_FUNCTIONS) {
+		cJSON *fa = cJSON_AddArrayToObject(code, "function_list");
+		for (size_t i = 0; i < nf; i++) cJSON_AddItemToArray(fa, function_json(&fns[i], flags));
+	}
+	cJSON *warns = cJSON_AddArrayToObject(root, "warnings");
+	for (size_t i = 0; i < b->nwarnings; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "area", b->warnings[i].area);
+		cJSON_AddStringToObject(o, "message", b->warnings[i].message);
+		cJSON_AddItemToArray(warns, o);
+	}
+	return root;
+}
+
+int lineage_report_scan_json(char **out, const lineage_sample *s, uint32_t flags)
+{
+	*out = NULL;
+	cJSON *root = scan_json(s, flags);
+	if (!root) return LINEAGE_ENOMEM;
+	*out = flags & LINEAGE_REPORT_PRETTY ? cJSON_Print(root) : cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return *out ? 0 : LINEAGE_ENOMEM;
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Build the libFuzzer targets with clang and run each for a short while on its
+# seed corpus (fuzz/corpus/<parser>/). Longer runs: FUZZ_SECONDS=600.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${FUZZ_SECONDS:-20}
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLINEAGE_BUILD_FUZZERS=ON \
+  -DLINEAGE_BUILD_TESTS=OFF -DLINEAGE_BUILD_BENCH=OFF >/dev/null
+cmake --build build-fuzz -j"$(nproc)"
+shopt -s nullglob
+for f in build-fuzz/fuzz/fuzz_*; do
+  [ -x "$f" ] || continue
+  name=$(basename "$f"); parser=${name#fuzz_}
+  seeds=fuzz/corpus/$parser
+  work=$(mktemp -d)
+  [ -d "$seeds" ] && cp -r "$seeds"/. "$work"/
+  echo "fuzz $name: ${secs}s"
+  "$f" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$work" 2>&1 | tail -3
+  rm -rf "$work"
+done
