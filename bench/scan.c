@@ -21,8 +21,10 @@ static double now(void)
 static uint64_t zydis_sweep(const lineage_binary *b, uint64_t *bytes)
 {
 	ZydisDecoder d;
-	if (b->bits == 64) ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-	else ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
+	if (b->bits == 64)
+		ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+	else
+		ZydisDecoderInit(&d, ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32);
 	uint64_t n = 0;
 	*bytes = 0;
 	for (size_t i = 0; i < b->nsections; i++) {
@@ -53,12 +55,12 @@ int main(int argc, char **argv)
 		first = 3;
 	}
 	static const char *defaults[] = {"/usr/lib/x86_64-linux-gnu/libcrypto.so.3",
-					 "/usr/lib/x86_64-linux-gnu/libc.so.6",
-					 "/usr/lib/x86_64-linux-gnu/libsqlite3.so.0",
-					 "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
-					 "/usr/lib/gcc/x86_64-w64-mingw32/12-win32/libstdc++-6.dll",
-					 "/usr/lib/gcc/i686-w64-mingw32/12-win32/libstdc++-6.dll",
-					 "/usr/bin/cmake"};
+	                                 "/usr/lib/x86_64-linux-gnu/libc.so.6",
+	                                 "/usr/lib/x86_64-linux-gnu/libsqlite3.so.0",
+	                                 "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+	                                 "/usr/lib/gcc/x86_64-w64-mingw32/12-win32/libstdc++-6.dll",
+	                                 "/usr/lib/gcc/i686-w64-mingw32/12-win32/libstdc++-6.dll",
+	                                 "/usr/bin/cmake"};
 	const char **files = (const char **)argv + first;
 	int nfiles = argc - first;
 	if (nfiles <= 0) {
@@ -67,8 +69,8 @@ int main(int argc, char **argv)
 	}
 	lineage_ctx *ctx;
 	if (lineage_ctx_new(&ctx)) return 3;
-	printf("%-28s %9s %8s %9s %11s %11s %10s %6s\n", "file", "code MB", "funcs", "lineage", "funcs/s",
-	       "zydis raw", "lineage", "ratio");
+	printf("%-28s %9s %8s %9s %11s %11s %10s %6s\n", "file", "code MB", "funcs", "lineage", "funcs/s", "zydis raw",
+	       "lineage", "ratio");
 	printf("%-28s %9s %8s %9s %11s %11s %10s %6s\n", "", "", "", "MB/s", "", "MB/s", "insns/s", "");
 	double tot_l = 0, tot_z = 0, tot_bytes = 0;
 	for (int i = 0; i < nfiles; i++) {
@@ -104,7 +106,8 @@ int main(int argc, char **argv)
 		tot_bytes += mb;
 	}
 	if (tot_l > 0)
-		printf("\ntotal: lineage %.1f MB/s of code, zydis raw decode %.1f MB/s; lineage/raw = %.2f (target >= 0.50)\n",
+		printf("\ntotal: lineage %.1f MB/s of code, zydis raw decode %.1f MB/s; lineage/raw = %.2f (target >= "
+		       "0.50)\n",
 		       tot_bytes / tot_l, tot_bytes / tot_z, tot_z / tot_l);
 	lineage_ctx_free(ctx);
 	return 0;

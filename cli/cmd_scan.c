@@ -16,14 +16,14 @@ typedef struct scan_opts {
 static void scan_usage(FILE *f)
 {
 	fprintf(f, "usage: lineage scan [options] FILE|DIR...\n\n"
-		   "  --json             one JSON document per file, one per line (docs/json-schema.md)\n"
-		   "  --pretty           indent the JSON\n"
-		   "  --no-functions     leave the function list out of the JSON\n"
-		   "  --minhash          include each function's MinHash signature in the JSON\n"
-		   "  --max-time MS      wall-time budget per file in milliseconds (default 60000)\n"
-		   "  --max-insns N      instruction budget per file (default 100000000)\n"
-		   "  -h, --help         this help\n\n"
-		   "Exit status: 0 every file scanned, 1 a file could not be scanned (the rest were), 2 usage.\n");
+	           "  --json             one JSON document per file, one per line (docs/json-schema.md)\n"
+	           "  --pretty           indent the JSON\n"
+	           "  --no-functions     leave the function list out of the JSON\n"
+	           "  --minhash          include each function's MinHash signature in the JSON\n"
+	           "  --max-time MS      wall-time budget per file in milliseconds (default 60000)\n"
+	           "  --max-insns N      instruction budget per file (default 100000000)\n"
+	           "  -h, --help         this help\n\n"
+	           "Exit status: 0 every file scanned, 1 a file could not be scanned (the rest were), 2 usage.\n");
 }
 
 static void print_hashes(const lineage_file_hashes *h, const lineage_binary *b)
@@ -43,8 +43,9 @@ static void print_sections(const lineage_binary *b)
 		const lineage_section *s = &b->sections[i];
 		if (!(s->flags & LINEAGE_SEC_ALLOC) && b->format == LINEAGE_FORMAT_ELF) continue;
 		printf("    %-16.16s 0x%08llx %10llu  %c%c%c  entropy %.2f\n", s->name && *s->name ? s->name : "(none)",
-		       (unsigned long long)s->vaddr, (unsigned long long)s->vsize, s->flags & LINEAGE_SEC_READ ? 'r' : '-',
-		       s->flags & LINEAGE_SEC_WRITE ? 'w' : '-', s->flags & LINEAGE_SEC_EXEC ? 'x' : '-', s->entropy);
+		       (unsigned long long)s->vaddr, (unsigned long long)s->vsize,
+		       s->flags & LINEAGE_SEC_READ ? 'r' : '-', s->flags & LINEAGE_SEC_WRITE ? 'w' : '-',
+		       s->flags & LINEAGE_SEC_EXEC ? 'x' : '-', s->entropy);
 	}
 	if (b->nsections > 64) printf("    ... %zu more\n", b->nsections - 64);
 }
@@ -59,11 +60,13 @@ static void print_imports(const lineage_binary *b)
 		const char *lib = b->imports[i].library && *b->imports[i].library ? b->imports[i].library : "?";
 		size_t j = 0;
 		while (j < nseen && strcmp(seen[j], lib)) j++;
-		if (j < nseen) counts[j]++;
+		if (j < nseen)
+			counts[j]++;
 		else if (nseen < 16) {
 			seen[nseen] = lib;
 			counts[nseen++] = 1;
-		} else other++;
+		} else
+			other++;
 	}
 	for (size_t j = 0; j < nseen; j++) printf("%s%s (%zu)", j ? ", " : ": ", seen[j], counts[j]);
 	if (other) printf(", %zu from other libraries", other);
@@ -116,10 +119,11 @@ static void print_text(const lineage_sample *s)
 {
 	const lineage_binary *b = lineage_sample_binary(s);
 	printf("%s\n", b->path);
-	if (b->format == LINEAGE_FORMAT_RAW) printf("  format     raw (not PE or ELF), %llu bytes\n", (unsigned long long)b->size);
+	if (b->format == LINEAGE_FORMAT_RAW)
+		printf("  format     raw (not PE or ELF), %llu bytes\n", (unsigned long long)b->size);
 	else
-		printf("  format     %s %s (%d-bit), %llu bytes\n", lineage_format_name(b->format), lineage_arch_name(b->arch),
-		       b->bits, (unsigned long long)b->size);
+		printf("  format     %s %s (%d-bit), %llu bytes\n", lineage_format_name(b->format),
+		       lineage_arch_name(b->arch), b->bits, (unsigned long long)b->size);
 	print_hashes(lineage_sample_hashes(s), b);
 	if (b->format == LINEAGE_FORMAT_RAW) return;
 	if (b->has_entry) printf("  entry      0x%llx\n", (unsigned long long)b->entry);
@@ -142,15 +146,21 @@ static void json_error(const char *path, int code, const char *msg)
 	/* a minimal document so that a pipeline sees every input */
 	fputs("{\"schema_version\":1,\"file\":{\"path\":\"", stdout);
 	for (const char *p = path; *p; p++) {
-		if (*p == '"' || *p == '\\') printf("\\%c", *p);
-		else if ((unsigned char)*p < 0x20) printf("\\u%04x", *p);
-		else putchar(*p);
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if ((unsigned char)*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
 	}
 	printf("\"},\"error\":{\"code\":%d,\"message\":\"", code);
 	for (const char *p = msg; *p; p++) {
-		if (*p == '"' || *p == '\\') printf("\\%c", *p);
-		else if ((unsigned char)*p < 0x20) printf("\\u%04x", *p);
-		else putchar(*p);
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if ((unsigned char)*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
 	}
 	printf("\"}}\n");
 }
@@ -193,14 +203,11 @@ static int scan_one(const char *path, const char *err, void *arg)
 
 int cmd_scan(int argc, char **argv)
 {
-	static const struct option longopts[] = {{"json", no_argument, 0, 'j'},
-						 {"pretty", no_argument, 0, 'p'},
-						 {"no-functions", no_argument, 0, 'F'},
-						 {"minhash", no_argument, 0, 'm'},
-						 {"max-time", required_argument, 0, 't'},
-						 {"max-insns", required_argument, 0, 'i'},
-						 {"help", no_argument, 0, 'h'},
-						 {0, 0, 0, 0}};
+	static const struct option longopts[] = {
+	        {"json", no_argument, 0, 'j'},           {"pretty", no_argument, 0, 'p'},
+	        {"no-functions", no_argument, 0, 'F'},   {"minhash", no_argument, 0, 'm'},
+	        {"max-time", required_argument, 0, 't'}, {"max-insns", required_argument, 0, 'i'},
+	        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
 	scan_opts o = {.report_flags = LINEAGE_REPORT_FUNCTIONS};
 	lineage_limits lim;
 	lineage_limits_default(&lim);
@@ -217,11 +224,14 @@ int cmd_scan(int argc, char **argv)
 		case 'i': {
 			unsigned long long v = strtoull(optarg, &end, 10);
 			if (*end || !*optarg || v == 0 || (c == 't' && v > 86400000ull)) {
-				cli_error("scan: invalid value '%s' for --%s", optarg, c == 't' ? "max-time" : "max-insns");
+				cli_error("scan: invalid value '%s' for --%s", optarg,
+				          c == 't' ? "max-time" : "max-insns");
 				return CLI_EXIT_USAGE;
 			}
-			if (c == 't') lim.max_time_ms = (uint32_t)v;
-			else lim.max_instructions = v;
+			if (c == 't')
+				lim.max_time_ms = (uint32_t)v;
+			else
+				lim.max_instructions = v;
 			break;
 		}
 		case 'h': scan_usage(stdout); return CLI_EXIT_OK;

@@ -6,10 +6,10 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: lineage <command> [options] [args]\n\n"
-		   "commands:\n"
-		   "  scan FILE|DIR...    what a file contains: format, sections, imports, functions, artifacts\n"
-		   "  version             print the version\n\n"
-		   "Run 'lineage <command> --help' for a command's options. Manual: docs/cli/.\n");
+	           "commands:\n"
+	           "  scan FILE|DIR...    what a file contains: format, sections, imports, functions, artifacts\n"
+	           "  version             print the version\n\n"
+	           "Run 'lineage <command> --help' for a command's options. Manual: docs/cli/.\n");
 }
 
 int main(int argc, char **argv)

@@ -50,9 +50,12 @@ static int walk_dir(const char *dir, cli_file_fn fn, void *arg, int depth)
 	if (names) qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
-		if (lstat(names[i], &st) != 0) failed += fn(names[i], strerror(errno), arg);
-		else if (S_ISDIR(st.st_mode)) failed += walk_dir(names[i], fn, arg, depth + 1);
-		else if (S_ISREG(st.st_mode)) failed += fn(names[i], NULL, arg);
+		if (lstat(names[i], &st) != 0)
+			failed += fn(names[i], strerror(errno), arg);
+		else if (S_ISDIR(st.st_mode))
+			failed += walk_dir(names[i], fn, arg, depth + 1);
+		else if (S_ISREG(st.st_mode))
+			failed += fn(names[i], NULL, arg);
 		free(names[i]);
 	}
 	free(names);
@@ -64,10 +67,14 @@ int cli_walk(char **paths, int npaths, cli_file_fn fn, void *arg)
 	int failed = 0;
 	for (int i = 0; i < npaths; i++) {
 		struct stat st;
-		if (stat(paths[i], &st) != 0) failed += fn(paths[i], strerror(errno), arg);
-		else if (S_ISDIR(st.st_mode)) failed += walk_dir(paths[i], fn, arg, 0);
-		else if (S_ISREG(st.st_mode)) failed += fn(paths[i], NULL, arg);
-		else failed += fn(paths[i], "not a regular file or folder", arg);
+		if (stat(paths[i], &st) != 0)
+			failed += fn(paths[i], strerror(errno), arg);
+		else if (S_ISDIR(st.st_mode))
+			failed += walk_dir(paths[i], fn, arg, 0);
+		else if (S_ISREG(st.st_mode))
+			failed += fn(paths[i], NULL, arg);
+		else
+			failed += fn(paths[i], "not a regular file or folder", arg);
 	}
 	return failed;
 }

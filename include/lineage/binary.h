@@ -39,15 +39,15 @@ enum {
 
 /** A PE section, an ELF section or (when an ELF has no section table) a segment. */
 typedef struct lineage_section {
-	const char *name;      /**< "" when none */
-	uint64_t vaddr;        /**< 0 when not mapped */
-	uint64_t vsize;        /**< size in memory */
-	uint64_t offset;       /**< file offset of the raw bytes */
-	uint64_t size;         /**< bytes present in the file (clamped to the file) */
-	uint32_t flags;        /**< LINEAGE_SEC_* */
-	uint32_t raw_flags;    /**< PE Characteristics or ELF sh_flags (low 32 bits) */
-	uint32_t type;         /**< ELF sh_type or p_type; 0 for PE */
-	double entropy;        /**< Shannon entropy of the raw bytes, 0..8 */
+	const char *name;   /**< "" when none */
+	uint64_t vaddr;     /**< 0 when not mapped */
+	uint64_t vsize;     /**< size in memory */
+	uint64_t offset;    /**< file offset of the raw bytes */
+	uint64_t size;      /**< bytes present in the file (clamped to the file) */
+	uint32_t flags;     /**< LINEAGE_SEC_* */
+	uint32_t raw_flags; /**< PE Characteristics or ELF sh_flags (low 32 bits) */
+	uint32_t type;      /**< ELF sh_type or p_type; 0 for PE */
+	double entropy;     /**< Shannon entropy of the raw bytes, 0..8 */
 } lineage_section;
 
 /** ELF program header. */
@@ -82,11 +82,7 @@ typedef struct lineage_export {
 	int is_function;       /**< 1 when the export points at code */
 } lineage_export;
 
-enum {
-	LINEAGE_SYM_FUNC = 1,
-	LINEAGE_SYM_OBJECT = 2,
-	LINEAGE_SYM_OTHER = 3
-};
+enum { LINEAGE_SYM_FUNC = 1, LINEAGE_SYM_OBJECT = 2, LINEAGE_SYM_OTHER = 3 };
 
 /** A symbol from ELF .symtab/.dynsym or the PE COFF symbol table. */
 typedef struct lineage_symbol {
@@ -111,12 +107,12 @@ typedef struct lineage_resource {
 	uint32_t type_id;      /**< RT_* when type_name is NULL */
 	const char *type_name; /**< named type, or NULL */
 	uint32_t name_id;
-	const char *name;      /**< named entry, or NULL */
-	uint32_t lang;         /**< language id (LANGID) */
+	const char *name; /**< named entry, or NULL */
+	uint32_t lang;    /**< language id (LANGID) */
 	uint32_t codepage;
-	uint64_t rva;          /**< data RVA */
-	uint64_t offset;       /**< file offset of the data; 0 when unmapped */
-	uint64_t size;         /**< data size (clamped to the file) */
+	uint64_t rva;    /**< data RVA */
+	uint64_t offset; /**< file offset of the data; 0 when unmapped */
+	uint64_t size;   /**< data size (clamped to the file) */
 } lineage_resource;
 
 /** One @comp.id entry of the Rich header. */
@@ -149,7 +145,7 @@ typedef struct lineage_code_hint {
 
 /** A warning about a malformed part of the file ("imports: malformed at 0x1f0"). */
 typedef struct lineage_warning {
-	const char *area;    /**< "imports", "resources", ... */
+	const char *area; /**< "imports", "resources", ... */
 	const char *message;
 } lineage_warning;
 
@@ -159,7 +155,7 @@ typedef struct lineage_pe_info {
 	uint16_t characteristics;
 	uint16_t subsystem;
 	uint16_t dll_characteristics;
-	uint32_t timestamp;    /**< COFF TimeDateStamp */
+	uint32_t timestamp; /**< COFF TimeDateStamp */
 	uint8_t linker_major, linker_minor;
 	uint32_t checksum;
 	uint32_t size_of_image;
@@ -167,15 +163,15 @@ typedef struct lineage_pe_info {
 	int is_pe32plus;
 	const lineage_rich_entry *rich; /**< Rich header entries, NULL when absent */
 	size_t nrich;
-	uint32_t rich_key;              /**< XOR key (the stored checksum) */
+	uint32_t rich_key; /**< XOR key (the stored checksum) */
 	uint64_t rich_offset;
-	char rich_hash[33];             /**< MD5 of the decoded Rich entries (pefile's get_rich_header_hash); "" */
-	const char *pdb_path;           /**< CodeView RSDS/NB10 path, NULL when absent */
-	char pdb_guid[40];              /**< "{XXXXXXXX-XXXX-...}" + age, "" when absent */
+	char rich_hash[33];   /**< MD5 of the decoded Rich entries (pefile's get_rich_header_hash); "" */
+	const char *pdb_path; /**< CodeView RSDS/NB10 path, NULL when absent */
+	char pdb_guid[40];    /**< "{XXXXXXXX-XXXX-...}" + age, "" when absent */
 	uint32_t pdb_age;
 	const uint64_t *tls_callbacks;
 	size_t ntls_callbacks;
-	const char *export_dll_name;    /**< name in the export directory */
+	const char *export_dll_name; /**< name in the export directory */
 	uint32_t export_timestamp;
 } lineage_pe_info;
 
@@ -183,39 +179,48 @@ typedef struct lineage_pe_info {
 typedef struct lineage_elf_info {
 	uint8_t elf_class; /**< 1 = ELF32, 2 = ELF64 */
 	uint8_t osabi;
-	uint16_t type;     /**< ET_EXEC, ET_DYN, ... */
+	uint16_t type; /**< ET_EXEC, ET_DYN, ... */
 	uint16_t machine;
-	const char *interpreter; /**< PT_INTERP, or NULL */
-	const char *soname;      /**< DT_SONAME, or NULL */
+	const char *interpreter;   /**< PT_INTERP, or NULL */
+	const char *soname;        /**< DT_SONAME, or NULL */
 	const char *const *needed; /**< DT_NEEDED libraries */
 	size_t nneeded;
-	const char *build_id;    /**< hex of NT_GNU_BUILD_ID, or NULL */
-	int stripped;            /**< 1 when no .symtab */
+	const char *build_id; /**< hex of NT_GNU_BUILD_ID, or NULL */
+	int stripped;         /**< 1 when no .symtab */
 } lineage_elf_info;
 
 /**
  * A loaded binary. Filled by the loader, read-only afterwards.
  */
 typedef struct lineage_binary {
-	const char *path;        /**< as given by the caller; may be "" */
-	const uint8_t *data;     /**< the whole file */
+	const char *path;    /**< as given by the caller; may be "" */
+	const uint8_t *data; /**< the whole file */
 	uint64_t size;
 	lineage_format format;
 	lineage_arch arch;
-	int bits;                /**< 32 or 64; 0 for raw */
+	int bits; /**< 32 or 64; 0 for raw */
 	uint64_t image_base;
-	uint64_t entry;          /**< 0 when none */
+	uint64_t entry; /**< 0 when none */
 	int has_entry;
 
-	const lineage_section *sections; size_t nsections;
-	const lineage_segment *segments; size_t nsegments;
-	const lineage_import *imports; size_t nimports;
-	const lineage_export *exports; size_t nexports;
-	const lineage_symbol *symbols; size_t nsymbols;
-	const lineage_reloc *relocs; size_t nrelocs;
-	const lineage_resource *resources; size_t nresources;
-	const lineage_code_hint *hints; size_t nhints;
-	const lineage_warning *warnings; size_t nwarnings;
+	const lineage_section *sections;
+	size_t nsections;
+	const lineage_segment *segments;
+	size_t nsegments;
+	const lineage_import *imports;
+	size_t nimports;
+	const lineage_export *exports;
+	size_t nexports;
+	const lineage_symbol *symbols;
+	size_t nsymbols;
+	const lineage_reloc *relocs;
+	size_t nrelocs;
+	const lineage_resource *resources;
+	size_t nresources;
+	const lineage_code_hint *hints;
+	size_t nhints;
+	const lineage_warning *warnings;
+	size_t nwarnings;
 
 	uint64_t overlay_offset; /**< first byte after the last mapped/structured byte */
 	uint64_t overlay_size;   /**< 0 when no overlay */
@@ -236,8 +241,7 @@ LINEAGE_API const char *lineage_arch_name(lineage_arch a);
  *             its section (or segment).
  * @return 0, or LINEAGE_ENOTFOUND when @p va is not backed by the file.
  */
-LINEAGE_API int lineage_binary_va_bytes(const uint8_t **out, uint64_t *avail,
-					const lineage_binary *bin, uint64_t va);
+LINEAGE_API int lineage_binary_va_bytes(const uint8_t **out, uint64_t *avail, const lineage_binary *bin, uint64_t va);
 /** The section containing @p va, or NULL. Borrowed. */
 LINEAGE_API const lineage_section *lineage_binary_section_at(const lineage_binary *bin, uint64_t va);
 

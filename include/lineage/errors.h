@@ -25,14 +25,14 @@ extern "C" {
 /** Error codes. Values never change. */
 enum {
 	LINEAGE_OK = 0,
-	LINEAGE_ENOMEM = -1,   /**< out of memory */
-	LINEAGE_EIO = -2,      /**< a file could not be opened or read */
-	LINEAGE_EFORMAT = -3,  /**< the input is malformed beyond use */
-	LINEAGE_ETOOBIG = -4,  /**< a configured limit was reached; result is partial */
-	LINEAGE_EINVAL = -5,   /**< invalid argument from the caller */
-	LINEAGE_ENOTFOUND = -6,/**< the requested object does not exist */
+	LINEAGE_ENOMEM = -1,       /**< out of memory */
+	LINEAGE_EIO = -2,          /**< a file could not be opened or read */
+	LINEAGE_EFORMAT = -3,      /**< the input is malformed beyond use */
+	LINEAGE_ETOOBIG = -4,      /**< a configured limit was reached; result is partial */
+	LINEAGE_EINVAL = -5,       /**< invalid argument from the caller */
+	LINEAGE_ENOTFOUND = -6,    /**< the requested object does not exist */
 	LINEAGE_EUNSUPPORTED = -7, /**< a feature the input needs is not supported */
-	LINEAGE_EDB = -8       /**< the corpus database failed */
+	LINEAGE_EDB = -8           /**< the corpus database failed */
 };
 
 /**
@@ -41,17 +41,17 @@ enum {
  * found so far.
  */
 typedef struct lineage_limits {
-	uint64_t max_file_size;     /**< bytes read from one file (default 512 MiB) */
-	uint32_t max_sections;      /**< sections/segments kept (default 4096) */
-	uint32_t max_imports;       /**< imports kept (default 65536) */
-	uint32_t max_exports;       /**< exports kept (default 262144) */
-	uint32_t max_symbols;       /**< symbols kept (default 2,000,000) */
-	uint32_t max_resources;     /**< resource leaves kept (default 65536) */
-	uint32_t max_relocs;        /**< relocations kept (default 8,000,000) */
-	uint32_t max_functions;     /**< functions disassembled (default 500,000) */
-	uint64_t max_instructions;  /**< instructions decoded in all (default 100,000,000) */
+	uint64_t max_file_size;             /**< bytes read from one file (default 512 MiB) */
+	uint32_t max_sections;              /**< sections/segments kept (default 4096) */
+	uint32_t max_imports;               /**< imports kept (default 65536) */
+	uint32_t max_exports;               /**< exports kept (default 262144) */
+	uint32_t max_symbols;               /**< symbols kept (default 2,000,000) */
+	uint32_t max_resources;             /**< resource leaves kept (default 65536) */
+	uint32_t max_relocs;                /**< relocations kept (default 8,000,000) */
+	uint32_t max_functions;             /**< functions disassembled (default 500,000) */
+	uint64_t max_instructions;          /**< instructions decoded in all (default 100,000,000) */
 	uint32_t max_function_instructions; /**< per function (default 200,000) */
-	uint32_t max_time_ms;       /**< wall time of the analysis (default 60,000) */
+	uint32_t max_time_ms;               /**< wall time of the analysis (default 60,000) */
 } lineage_limits;
 
 /** Fill @p out with the default limits. */

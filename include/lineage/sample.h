@@ -19,16 +19,16 @@ typedef struct lineage_sample lineage_sample;
 typedef struct lineage_file_hashes {
 	char sha256[65];
 	char md5[33];
-	char imphash[33];   /**< PE only: MD5 of the normalized import list (pefile's) */
-	char ssdeep[160];   /**< libfuzzy */
-	char tlsh[80];      /**< TLSH; "" for files under 256 bytes or too uniform */
+	char imphash[33]; /**< PE only: MD5 of the normalized import list (pefile's) */
+	char ssdeep[160]; /**< libfuzzy */
+	char tlsh[80];    /**< TLSH; "" for files under 256 bytes or too uniform */
 } lineage_file_hashes;
 
 /** What lineage_sample_analyze() does. */
 enum {
 	LINEAGE_ANALYZE_CODE = 1u << 0,   /**< disassemble and fingerprint functions */
 	LINEAGE_ANALYZE_HASHES = 1u << 1, /**< file hashes (sha256, md5, imphash, ssdeep, TLSH) */
-	LINEAGE_ANALYZE_ALL = 0xffffffffu
+	LINEAGE_ANALYZE_ALL = 0x7fffffff
 };
 
 /**
@@ -43,8 +43,8 @@ enum {
 LINEAGE_API int lineage_sample_load_file(lineage_sample **out, lineage_ctx *ctx, const char *path);
 
 /** As lineage_sample_load_file(), from memory; the bytes are copied. */
-LINEAGE_API int lineage_sample_load_memory(lineage_sample **out, lineage_ctx *ctx,
-					   const void *data, size_t size, const char *name);
+LINEAGE_API int lineage_sample_load_memory(lineage_sample **out, lineage_ctx *ctx, const void *data, size_t size,
+                                           const char *name);
 
 /**
  * Run the analysis stages selected by @p what (LINEAGE_ANALYZE_*).

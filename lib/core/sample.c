@@ -10,7 +10,7 @@
 #include "../format/format.h"
 
 static int sample_from_bytes(lineage_sample **out, lineage_ctx *ctx, ln_arena *a, uint8_t *data, uint64_t size,
-			     const char *name)
+                             const char *name)
 {
 	lineage_sample *s = ln_arena_alloc(a, sizeof(*s));
 	if (!s) {
@@ -32,14 +32,13 @@ static int sample_from_bytes(lineage_sample **out, lineage_ctx *ctx, ln_arena *a
 	return 0;
 }
 
-int lineage_sample_load_memory(lineage_sample **out, lineage_ctx *ctx, const void *data, size_t size,
-			       const char *name)
+int lineage_sample_load_memory(lineage_sample **out, lineage_ctx *ctx, const void *data, size_t size, const char *name)
 {
 	*out = NULL;
 	if (!name) name = "<memory>";
 	if (size > ctx->limits.max_file_size)
 		return ln_ctx_error(ctx, LINEAGE_ETOOBIG, "%s: %zu bytes is over the limit of %llu", name, size,
-				    (unsigned long long)ctx->limits.max_file_size);
+		                    (unsigned long long)ctx->limits.max_file_size);
 	ln_arena *a = ln_arena_new();
 	if (!a) return ln_ctx_error(ctx, LINEAGE_ENOMEM, "%s: out of memory", name);
 	uint8_t *copy = ln_arena_memdup(a, data, size);
@@ -63,7 +62,7 @@ int lineage_sample_load_file(lineage_sample **out, lineage_ctx *ctx, const char 
 	if ((uint64_t)st.st_size > ctx->limits.max_file_size) {
 		fclose(f);
 		return ln_ctx_error(ctx, LINEAGE_ETOOBIG, "%s: %lld bytes is over the limit of %llu", path,
-				    (long long)st.st_size, (unsigned long long)ctx->limits.max_file_size);
+		                    (long long)st.st_size, (unsigned long long)ctx->limits.max_file_size);
 	}
 	ln_arena *a = ln_arena_new();
 	uint8_t *data = a ? ln_arena_alloc(a, (size_t)st.st_size + 1) : NULL;
@@ -124,8 +123,10 @@ const lineage_function *lineage_sample_function_at(const lineage_sample *s, uint
 	size_t lo = 0, hi = s->nfunctions;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (s->functions[mid].address <= va) lo = mid + 1;
-		else hi = mid;
+		if (s->functions[mid].address <= va)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	if (lo == 0) return NULL;
 	const lineage_function *f = &s->functions[lo - 1];

@@ -9,9 +9,7 @@
 #define SMALL_CONST 0x1000
 
 /* Operand kind codes, shared by the token and its text. */
-enum {
-	K_REG = 1, K_SPREG, K_MEM, K_MEM_RIP, K_MEM_ABS, K_IMM, K_IMM_BIG, K_REL, K_PTR
-};
+enum { K_REG = 1, K_SPREG, K_MEM, K_MEM_RIP, K_MEM_ABS, K_IMM, K_IMM_BIG, K_REL, K_PTR };
 
 static inline uint64_t mix(uint64_t h, uint64_t v)
 {
@@ -30,11 +28,13 @@ static inline uint32_t fold(uint64_t h)
 static bool is_frame_reg(ZydisRegister r)
 {
 	switch (r) {
-	case ZYDIS_REGISTER_RSP: case ZYDIS_REGISTER_ESP: case ZYDIS_REGISTER_SP:
-	case ZYDIS_REGISTER_RBP: case ZYDIS_REGISTER_EBP: case ZYDIS_REGISTER_BP:
-		return true;
-	default:
-		return false;
+	case ZYDIS_REGISTER_RSP:
+	case ZYDIS_REGISTER_ESP:
+	case ZYDIS_REGISTER_SP:
+	case ZYDIS_REGISTER_RBP:
+	case ZYDIS_REGISTER_EBP:
+	case ZYDIS_REGISTER_BP: return true;
+	default: return false;
 	}
 }
 
@@ -73,7 +73,8 @@ static void operand_desc(const ZydisDecodedOperand *op, int *kind, int64_t *a, i
 		}
 		*kind = K_MEM;
 		int64_t basedesc = base == ZYDIS_REGISTER_NONE ? 0
-				   : is_frame_reg(base) ? 1000 + base : ZydisRegisterGetClass(base);
+		                   : is_frame_reg(base)        ? 1000 + base
+		                                               : ZydisRegisterGetClass(base);
 		int64_t disp = op->mem.disp.has_displacement ? op->mem.disp.value : 0;
 		if (!small(disp)) disp = 0x7fffffff; /* an address: masked */
 		*a = basedesc | (int64_t)(op->mem.index != ZYDIS_REGISTER_NONE) << 16 | (int64_t)op->mem.scale << 20 |
@@ -94,12 +95,8 @@ static void operand_desc(const ZydisDecodedOperand *op, int *kind, int64_t *a, i
 		}
 		*b = op->size;
 		return;
-	case ZYDIS_OPERAND_TYPE_POINTER:
-		*kind = K_PTR;
-		return;
-	default:
-		*kind = 0;
-		return;
+	case ZYDIS_OPERAND_TYPE_POINTER: *kind = K_PTR; return;
+	default: *kind = 0; return;
 	}
 }
 
@@ -147,24 +144,26 @@ void ln_fp_token_text(char *buf, size_t cap, const ZydisDecodedInstruction *insn
 		operand_desc(&ops[i], &kind, &a, &b);
 		const char *sep = i ? ", " : " ";
 		switch (kind) {
-		case K_REG:
-			n += (size_t)snprintf(buf + n, cap - n, "%s%s", sep, regclass_name(a, b));
-			break;
+		case K_REG: n += (size_t)snprintf(buf + n, cap - n, "%s%s", sep, regclass_name(a, b)); break;
 		case K_SPREG:
 			n += (size_t)snprintf(buf + n, cap - n, "%s%s", sep, ZydisRegisterGetString((ZydisRegister)a));
 			break;
 		case K_MEM: {
 			int64_t base = a & 0xffff;
-			const char *bs = base == 0 ? "" : base >= 1000 ? ZydisRegisterGetString((ZydisRegister)(base - 1000))
-								     : regclass_name(base, 0);
+			const char *bs = base == 0      ? ""
+			                 : base >= 1000 ? ZydisRegisterGetString((ZydisRegister)(base - 1000))
+			                                : regclass_name(base, 0);
 			bool idx = (a >> 16) & 1;
 			int scale = (int)((a >> 20) & 0xff);
 			n += (size_t)snprintf(buf + n, cap - n, "%s[%s%s", sep, bs, idx ? (base ? "+idx" : "idx") : "");
 			if (idx && scale > 1 && n < cap) n += (size_t)snprintf(buf + n, cap - n, "*%d", scale);
 			if (n < cap) {
-				if (b == 0x7fffffff) n += (size_t)snprintf(buf + n, cap - n, "+ADDR]");
-				else if (b) n += (size_t)snprintf(buf + n, cap - n, "%+lld]", (long long)b);
-				else n += (size_t)snprintf(buf + n, cap - n, "]");
+				if (b == 0x7fffffff)
+					n += (size_t)snprintf(buf + n, cap - n, "+ADDR]");
+				else if (b)
+					n += (size_t)snprintf(buf + n, cap - n, "%+lld]", (long long)b);
+				else
+					n += (size_t)snprintf(buf + n, cap - n, "]");
 			}
 			break;
 		}

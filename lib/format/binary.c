@@ -106,8 +106,8 @@ int ln_binary_load(lineage_binary *bin, ln_arena *arena, const lineage_limits *l
 		bin->pe.rich = ln_vec_to_arena(&ld.rich, arena, &bin->pe.nrich);
 		bin->elf.needed = ln_vec_to_arena(&ld.needed, arena, &bin->elf.nneeded);
 	}
-	ln_vec *all[] = {&ld.sections, &ld.segments, &ld.imports, &ld.exports, &ld.symbols, &ld.relocs,
-			 &ld.resources, &ld.hints, &ld.warnings, &ld.tls, &ld.rich, &ld.needed};
+	ln_vec *all[] = {&ld.sections,  &ld.segments, &ld.imports,  &ld.exports, &ld.symbols, &ld.relocs,
+	                 &ld.resources, &ld.hints,    &ld.warnings, &ld.tls,     &ld.rich,    &ld.needed};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) ln_vec_free(all[i]);
 	return rc;
 }

@@ -7,24 +7,24 @@
 #include "../util/util.h"
 
 typedef struct ln_load {
-	lineage_binary *bin;   /* being filled; data/size/path already set */
-	ln_buf buf;            /* the whole file */
-	ln_arena *arena;       /* owns every string and array of bin */
+	lineage_binary *bin; /* being filled; data/size/path already set */
+	ln_buf buf;          /* the whole file */
+	ln_arena *arena;     /* owns every string and array of bin */
 	const lineage_limits *lim;
-	ln_vec sections;       /* lineage_section */
-	ln_vec segments;       /* lineage_segment */
-	ln_vec imports;        /* lineage_import */
-	ln_vec exports;        /* lineage_export */
-	ln_vec symbols;        /* lineage_symbol */
-	ln_vec relocs;         /* lineage_reloc */
-	ln_vec resources;      /* lineage_resource */
-	ln_vec hints;          /* lineage_code_hint */
-	ln_vec warnings;       /* lineage_warning */
-	ln_vec tls;            /* uint64_t: PE TLS callbacks */
-	ln_vec rich;           /* lineage_rich_entry */
-	ln_vec needed;         /* const char *: ELF DT_NEEDED */
-	char err[256];         /* message when a loader returns an error */
-	bool oom;              /* an allocation failed while filling */
+	ln_vec sections;  /* lineage_section */
+	ln_vec segments;  /* lineage_segment */
+	ln_vec imports;   /* lineage_import */
+	ln_vec exports;   /* lineage_export */
+	ln_vec symbols;   /* lineage_symbol */
+	ln_vec relocs;    /* lineage_reloc */
+	ln_vec resources; /* lineage_resource */
+	ln_vec hints;     /* lineage_code_hint */
+	ln_vec warnings;  /* lineage_warning */
+	ln_vec tls;       /* uint64_t: PE TLS callbacks */
+	ln_vec rich;      /* lineage_rich_entry */
+	ln_vec needed;    /* const char *: ELF DT_NEEDED */
+	char err[256];    /* message when a loader returns an error */
+	bool oom;         /* an allocation failed while filling */
 } ln_load;
 
 /* Record a warning on the binary: "area: message". Never fails the load. */

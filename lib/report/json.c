@@ -21,8 +21,10 @@ static void add_hex(cJSON *o, const char *k, uint64_t v)
 
 static void add_str_or_null(cJSON *o, const char *k, const char *v)
 {
-	if (v && *v) cJSON_AddStringToObject(o, k, v);
-	else cJSON_AddNullToObject(o, k);
+	if (v && *v)
+		cJSON_AddStringToObject(o, k, v);
+	else
+		cJSON_AddNullToObject(o, k);
 }
 
 static void sec_flags(char out[5], uint32_t f)
@@ -34,8 +36,8 @@ static void sec_flags(char out[5], uint32_t f)
 	out[4] = 0;
 }
 
-static const char *const source_names[] = {"entry", "export", "symbol", "tls", "exception", "reloc",
-					   "data", "call", "prologue", "init", "tailcall"};
+static const char *const source_names[] = {"entry", "export", "symbol",   "tls",  "exception", "reloc",
+                                           "data",  "call",   "prologue", "init", "tailcall"};
 
 static cJSON *sources_array(uint32_t m)
 {
@@ -68,8 +70,10 @@ static cJSON *function_json(const lineage_function *f, uint32_t flags)
 		const lineage_call *c = &f->calls[i];
 		cJSON *co = cJSON_CreateObject();
 		add_hex(co, "site", c->site);
-		if (c->target) add_hex(co, "target", c->target);
-		else cJSON_AddNullToObject(co, "target");
+		if (c->target)
+			add_hex(co, "target", c->target);
+		else
+			cJSON_AddNullToObject(co, "target");
 		add_str_or_null(co, "import", c->import);
 		if (c->tail) cJSON_AddTrueToObject(co, "tail");
 		cJSON_AddItemToArray(calls, co);
@@ -157,10 +161,14 @@ static cJSON *elf_json(const lineage_binary *b)
 static cJSON *resource_json(const lineage_resource *r)
 {
 	cJSON *o = cJSON_CreateObject();
-	if (r->type_name) cJSON_AddStringToObject(o, "type", r->type_name);
-	else cJSON_AddNumberToObject(o, "type", r->type_id);
-	if (r->name) cJSON_AddStringToObject(o, "name", r->name);
-	else cJSON_AddNumberToObject(o, "name", r->name_id);
+	if (r->type_name)
+		cJSON_AddStringToObject(o, "type", r->type_name);
+	else
+		cJSON_AddNumberToObject(o, "type", r->type_id);
+	if (r->name)
+		cJSON_AddStringToObject(o, "name", r->name);
+	else
+		cJSON_AddNumberToObject(o, "name", r->name_id);
 	cJSON_AddNumberToObject(o, "lang", r->lang);
 	cJSON_AddNumberToObject(o, "codepage", r->codepage);
 	add_hex(o, "rva", r->rva);
@@ -191,8 +199,10 @@ static cJSON *scan_json(const lineage_sample *s, uint32_t flags)
 	cJSON_AddStringToObject(root, "arch", lineage_arch_name(b->arch));
 	cJSON_AddNumberToObject(root, "bits", b->bits);
 	add_hex(root, "image_base", b->image_base);
-	if (b->has_entry) add_hex(root, "entry", b->entry);
-	else cJSON_AddNullToObject(root, "entry");
+	if (b->has_entry)
+		add_hex(root, "entry", b->entry);
+	else
+		cJSON_AddNullToObject(root, "entry");
 	if (b->format == LINEAGE_FORMAT_PE) cJSON_AddItemToObject(root, "pe", pe_json(b));
 	if (b->format == LINEAGE_FORMAT_ELF) cJSON_AddItemToObject(root, "elf", elf_json(b));
 
@@ -229,8 +239,10 @@ static cJSON *scan_json(const lineage_sample *s, uint32_t flags)
 		cJSON *o = cJSON_CreateObject();
 		add_str_or_null(o, "name", x->name);
 		if (x->ordinal) cJSON_AddNumberToObject(o, "ordinal", x->ordinal);
-		if (x->forwarder) cJSON_AddStringToObject(o, "forwarder", x->forwarder);
-		else add_hex(o, "address", x->address);
+		if (x->forwarder)
+			cJSON_AddStringToObject(o, "forwarder", x->forwarder);
+		else
+			add_hex(o, "address", x->address);
 		cJSON_AddItemToArray(exps, o);
 	}
 	cJSON *res = cJSON_AddArrayToObject(root, "resources");

@@ -23,7 +23,7 @@ void ln_alloc_fail_after(uint64_t n);
 typedef struct ln_arena ln_arena;
 ln_arena *ln_arena_new(void);
 void ln_arena_free(ln_arena *a);
-void *ln_arena_alloc(ln_arena *a, size_t n);  /* zeroed, 16-byte aligned; NULL on OOM */
+void *ln_arena_alloc(ln_arena *a, size_t n); /* zeroed, 16-byte aligned; NULL on OOM */
 char *ln_arena_strdup(ln_arena *a, const char *s);
 char *ln_arena_strndup(ln_arena *a, const char *s, size_t n);
 void *ln_arena_memdup(ln_arena *a, const void *p, size_t n);
@@ -37,7 +37,7 @@ typedef struct ln_vec {
 	bool full; /* a limit was reached and reported (loaders) */
 } ln_vec;
 void ln_vec_init(ln_vec *v, size_t item_size);
-void *ln_vec_push(ln_vec *v);           /* zeroed slot, NULL on OOM */
+void *ln_vec_push(ln_vec *v); /* zeroed slot, NULL on OOM */
 bool ln_vec_reserve(ln_vec *v, size_t n);
 void ln_vec_clear(ln_vec *v);
 void ln_vec_free(ln_vec *v);
