@@ -13,8 +13,9 @@ extern "C" __attribute__((visibility("hidden"))) int ln_tlsh_hash(char *out, siz
 		t.final(data, (unsigned int)len);
 		char buf[TLSH_STRING_BUFFER_LEN];
 		const char *h = t.getHash(buf, sizeof(buf));
-		if (!h || !*h || strlen(h) >= cap) return -1;
-		strcpy(out, h);
+		size_t n = h ? strlen(h) : 0;
+		if (!n || n >= cap) return -1;
+		memcpy(out, h, n + 1);
 		return 0;
 	} catch (...) {
 		return -1;
