@@ -45,6 +45,20 @@ void ln_vec_free(ln_vec *v);
 void *ln_vec_to_arena(ln_vec *v, ln_arena *a, size_t *count);
 #define LN_VEC_AT(v, type, i) (((type *)(v)->items)[i])
 
+/* ---- hash map from 64-bit keys to 32-bit values (open addressing) ---- */
+typedef struct ln_map {
+	uint64_t *keys; /* LN_MAP_EMPTY marks a free slot */
+	uint32_t *vals;
+	size_t len, cap; /* cap is a power of two or 0 */
+} ln_map;
+#define LN_MAP_EMPTY UINT64_MAX
+void ln_map_init(ln_map *m);
+void ln_map_free(ln_map *m);
+/* The value slot of key, or NULL when absent. key must not be LN_MAP_EMPTY. */
+uint32_t *ln_map_get(const ln_map *m, uint64_t key);
+/* Insert or overwrite; false on OOM. */
+bool ln_map_put(ln_map *m, uint64_t key, uint32_t val);
+
 /* ---- bounded reader over an immutable byte range ---- */
 typedef struct ln_buf {
 	const uint8_t *data;
