@@ -140,6 +140,7 @@ enum {
 /** A code address the loader learned from the file's structure. */
 typedef struct lineage_code_hint {
 	uint64_t address;
+	uint64_t size;   /**< bytes the function covers when the table says (FDE pc_range, .pdata end); else 0 */
 	uint32_t source; /**< one LINEAGE_SRC_* */
 } lineage_code_hint;
 

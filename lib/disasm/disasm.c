@@ -66,16 +66,21 @@ typedef struct dis {
 	int ptrsize;
 	region *regs;
 	size_t nregs;
-	ln_vec insns;    /* insn */
-	ln_vec cands;    /* cand */
-	ln_map cand_at;  /* address -> index in cands */
-	ln_vec work;     /* uint64_t addresses to decode */
-	ln_vec refs;     /* uint64_t code addresses taken in code */
-	ln_vec jtabs;    /* jtab */
-	ln_vec jtargets; /* uint64_t */
-	ln_map slot_imp; /* IAT/GOT slot -> import index */
-	ln_map stub_imp; /* PLT stub -> import index */
-	ln_map imp_at;   /* code address -> import index + 1 (0: not an import thunk) */
+	ln_vec insns;            /* insn */
+	ln_vec cands;            /* cand */
+	ln_map cand_at;          /* address -> index in cands */
+	ln_vec work;             /* uint64_t addresses to decode */
+	ln_vec refs;             /* uint64_t code addresses taken in code */
+	ln_vec jtabs;            /* jtab */
+	ln_vec jtargets;         /* uint64_t */
+	ln_vec pending;          /* uint64_t: indirect jumps not resolved yet */
+	ln_vec jumps;            /* uint64_t pairs (site, target) of direct jmps */
+	ln_map slot_imp;         /* IAT/GOT slot -> import index */
+	ln_map stub_imp;         /* PLT stub -> import index */
+	ln_map imp_at;           /* code address -> import index + 1 (0: not an import thunk) */
+	ln_map reloc_at;         /* relocated slot -> index in bin->relocs */
+	uint64_t *rstart, *rend; /* function extents from FDE/.pdata, by start; rend is a running max */
+	size_t nranges;
 	uint64_t deadline, ninsn, nsince_clock;
 	const char *budget_hit;
 	bool oom;
@@ -135,6 +140,21 @@ static bool in_exec(dis *d, uint64_t va)
 {
 	region *r = region_of(d, va);
 	return r && !r->plt;
+}
+
+/* Inside a function extent the file's unwind tables give (not at its start)?
+ * Weak candidates there are case labels or split blocks, not functions. */
+static bool inside_range(const dis *d, uint64_t va)
+{
+	size_t lo = 0, hi = d->nranges;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->rstart[mid] < va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && d->rend[lo - 1] > va;
 }
 
 /* Add (or enrich) a function candidate; returns true when it is new. */
@@ -375,7 +395,8 @@ static bool is_prologue(const ZydisDecodedInstruction *zi, const ZydisDecodedOpe
 
 typedef struct regstate {
 	int kind;      /* 0 unknown, 1 constant, 2 loaded from a table, 3 table entry + base, 4 scaled index,
-	            5 address of a table entry */
+	            5 address of a table entry, 6 entry loaded from [reg base], 7 that entry plus
+	            the same base register */
 	uint64_t val;  /* constant, or table address */
 	uint64_t base; /* kind 3 */
 	int width;     /* entry bytes */
@@ -419,6 +440,11 @@ static void jt_read(dis *d, region *r, uint64_t site, uint64_t table, int width,
 			if (!ln_rd_u32le(&b, i * 4, &v)) break;
 			e = sign ? (uint64_t)(int64_t)(int32_t)v : v;
 		}
+		if (!relative) {
+			/* position-independent code: the loader writes the entry from a relocation */
+			uint32_t *ri = ln_map_get(&d->reloc_at, table + i * (uint64_t)width);
+			if (ri && d->bin->relocs[*ri].target) e = d->bin->relocs[*ri].target;
+		}
 		uint64_t t = relative ? base + e : e;
 		if (d->ptrsize == 4) t &= 0xffffffffu;
 		region *tr = region_of(d, t);
@@ -439,13 +465,17 @@ static int backtrack(dis *d, region *r, uint64_t site, uint64_t *chain, int max)
 	uint64_t at = site - r->va;
 	while (n < max) {
 		bool found = false;
-		for (uint64_t k = 1; k <= 15 && k <= at; k++) {
-			uint32_t m = r->imap[at - k];
-			if (m && m != IMAP_BODY && LN_VEC_AT(&d->insns, insn, m - 1).len == k) {
-				at -= k;
-				chain[n++] = at;
-				found = true;
-				break;
+		/* step over alignment padding that control flow never reached */
+		for (uint64_t g = 0; g < 16 && g < at && !found; g++) {
+			if (g && r->imap[at - g]) break;
+			for (uint64_t k = 1; k <= 15 && k + g <= at; k++) {
+				uint32_t m = r->imap[at - g - k];
+				if (m && m != IMAP_BODY && LN_VEC_AT(&d->insns, insn, m - 1).len == k) {
+					at -= g + k;
+					chain[n++] = at;
+					found = true;
+					break;
+				}
 			}
 		}
 		if (!found) break;
@@ -481,6 +511,34 @@ static bool reg_loaded_from(dis *d, region *r, uint64_t site, ZydisRegister reg,
 	return false;
 }
 
+/* The constant a register holds at site, when the nearest instruction before
+ * it (in address order, up to 400 back) that writes it is a lea of a fixed
+ * address. */
+static bool reg_value_before(dis *d, region *r, uint64_t site, ZydisRegister reg, uint64_t *val)
+{
+	uint64_t chain[400];
+	int n = backtrack(d, r, site, chain, 400);
+	ZydisRegister want = ZydisRegisterGetLargestEnclosing(d->mode, reg);
+	for (int i = 0; i < n; i++) {
+		ZydisDecodedInstruction zi;
+		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+		uint64_t off = chain[i];
+		if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d->dec, r->data + off, r->size - off, &zi, ops)))
+			return false;
+		bool writes = false;
+		for (uint8_t k = 0; k < zi.operand_count; k++)
+			if (ops[k].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+			    (ops[k].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
+			    ZydisRegisterGetLargestEnclosing(d->mode, ops[k].reg.value) == want)
+				writes = true;
+		if (!writes) continue;
+		return zi.mnemonic == ZYDIS_MNEMONIC_LEA && ops[1].mem.index == ZYDIS_REGISTER_NONE &&
+		       (ops[1].mem.base == ZYDIS_REGISTER_RIP || ops[1].mem.base == ZYDIS_REGISTER_NONE) &&
+		       ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&zi, &ops[1], r->va + off, val));
+	}
+	return false;
+}
+
 /* At an indirect jmp: look back over the instructions decoded just before it
  * for the compiler shapes of a jump table, and queue its targets. */
 static void jt_resolve(dis *d, region *r, uint64_t site, const ZydisDecodedInstruction *jzi,
@@ -497,16 +555,19 @@ static void jt_resolve(dis *d, region *r, uint64_t site, const ZydisDecodedInstr
 		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 		uint64_t off = chain[i], va = r->va + off;
 		if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d->dec, r->data + off, r->size - off, &zi, ops))) return;
-		if (zi.mnemonic == ZYDIS_MNEMONIC_CMP && ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+		/* the bound: "cmp idx, N" or "sub idx, N" then "ja default" */
+		if ((zi.mnemonic == ZYDIS_MNEMONIC_CMP || zi.mnemonic == ZYDIS_MNEMONIC_SUB) &&
+		    ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
 			cmpval = ops[1].imm.value.u;
 			have_cmp = true;
-			continue;
-		}
-		if (zi.meta.category == ZYDIS_CATEGORY_COND_BR && have_cmp) {
-			if (zi.mnemonic == ZYDIS_MNEMONIC_JNBE) bound = cmpval + 1;
-			if (zi.mnemonic == ZYDIS_MNEMONIC_JNB) bound = cmpval;
+			if (zi.mnemonic == ZYDIS_MNEMONIC_CMP) continue;
+		} else if (zi.meta.category == ZYDIS_CATEGORY_COND_BR) {
+			if (zi.mnemonic == ZYDIS_MNEMONIC_JNBE) bound = have_cmp ? cmpval + 1 : 0;
+			if (zi.mnemonic == ZYDIS_MNEMONIC_JNB) bound = have_cmp ? cmpval : 0;
 			have_cmp = false;
 			continue;
+		} else if (zi.meta.category != ZYDIS_CATEGORY_DATAXFER) {
+			have_cmp = false;
 		}
 		if (!zi.operand_count_visible || ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER) continue;
 		int dst = reg_slot(d, ops[0].reg.value);
@@ -548,6 +609,12 @@ static void jt_resolve(dis *d, region *r, uint64_t site, const ZydisDecodedInstr
 			if (ok)
 				nv = (regstate){2, tb, 0, ops[1].size / 8,
 				                zi.mnemonic == ZYDIS_MNEMONIC_MOVSXD || ops[1].size == 64};
+			else if (b >= 0 && rs[b].kind == 0 &&
+			         ((ops[1].mem.scale == 4 && ops[1].size == 32) ||
+			          (ops[1].mem.scale == d->ptrsize && ops[1].size == d->ptrsize * 8)))
+				/* table base in a register set long before (lea r12, [rip+T] in the prologue) */
+				nv = (regstate){6, (uint64_t)ops[1].mem.disp.value, ops[1].mem.base, ops[1].size / 8,
+				                true};
 		} else if (zi.mnemonic == ZYDIS_MNEMONIC_SHL && ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE &&
 		           (ops[1].imm.value.u == 2 || ops[1].imm.value.u == 3)) {
 			nv = (regstate){4, 0, 0, 1 << ops[1].imm.value.u, 0};
@@ -565,6 +632,9 @@ static void jt_resolve(dis *d, region *r, uint64_t site, const ZydisDecodedInstr
 				nv = (regstate){5, rs[s].val, 0, rs[dst].width, 0};
 			else if (s >= 0 && rs[s].kind == 4 && rs[dst].kind == 1)
 				nv = (regstate){5, rs[dst].val, 0, rs[s].width, 0};
+			else if (s >= 0 && rs[dst].kind == 6 && reg_slot(d, (ZydisRegister)rs[dst].base) == s &&
+			         !rs[dst].val)
+				nv = (regstate){7, 0, rs[dst].base, 4, true};
 			else if (s >= 0 && rs[dst].kind == 2 && rs[s].kind == 1)
 				nv = (regstate){3, rs[dst].val, rs[s].val, rs[dst].width, true};
 			else if (s >= 0 && rs[s].kind == 2 && rs[dst].kind == 1)
@@ -581,8 +651,14 @@ static void jt_resolve(dis *d, region *r, uint64_t site, const ZydisDecodedInstr
 	if (jops[0].type == ZYDIS_OPERAND_TYPE_REGISTER) {
 		int s = reg_slot(d, jops[0].reg.value);
 		if (s < 0) return;
+		uint64_t tb;
 		if (rs[s].kind == 3 && rs[s].width == 4)
 			jt_read(d, r, site, rs[s].val, 4, true, rs[s].base, true, bound);
+		else if (rs[s].kind == 7 && reg_value_before(d, r, site, (ZydisRegister)rs[s].base, &tb))
+			jt_read(d, r, site, tb, 4, true, tb, true, bound);
+		else if (rs[s].kind == 6 && rs[s].width == d->ptrsize &&
+		         reg_value_before(d, r, site, (ZydisRegister)rs[s].base, &tb))
+			jt_read(d, r, site, tb + rs[s].val, d->ptrsize, false, 0, false, bound);
 		else if (rs[s].kind == 2 && rs[s].width == d->ptrsize)
 			jt_read(d, r, site, rs[s].val, d->ptrsize, false, 0, false, bound);
 	} else if (jops[0].type == ZYDIS_OPERAND_TYPE_MEMORY && jops[0].mem.index != ZYDIS_REGISTER_NONE &&
@@ -666,6 +742,8 @@ static void run(dis *d, uint64_t va)
 				in->kind = IK_JMP;
 				in->target = t;
 				push_u64(d, &d->work, t);
+				push_u64(d, &d->jumps, va);
+				push_u64(d, &d->jumps, t);
 				return;
 			}
 			in->kind = IK_JMP_IND;
@@ -676,7 +754,10 @@ static void run(dis *d, uint64_t va)
 			} else if (o0->type == ZYDIS_OPERAND_TYPE_REGISTER || o0->type == ZYDIS_OPERAND_TYPE_MEMORY) {
 				size_t before = d->jtabs.len;
 				jt_resolve(d, r, va, &zi, ops);
-				if (d->jtabs.len > before) in->flags |= IF_JTAB;
+				if (d->jtabs.len > before)
+					LN_VEC_AT(&d->insns, insn, idx).flags |= IF_JTAB;
+				else
+					push_u64(d, &d->pending, va); /* retried when more code is decoded */
 			} else {
 				in->kind = IK_STOP; /* far jump */
 			}
@@ -746,11 +827,47 @@ static void run(dis *d, uint64_t va)
 	}
 }
 
-static void drain(dis *d)
+static void drain_work(dis *d)
 {
 	while (d->work.len && !out_of_budget(d)) {
 		uint64_t va = LN_VEC_AT(&d->work, uint64_t, --d->work.len);
 		run(d, va);
+	}
+}
+
+static int cmp_u64_fwd(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Decode everything queued; then retry the indirect jumps whose table setup
+ * was not decoded yet when they were met, as long as that finds new code. */
+static void drain(dis *d)
+{
+	drain_work(d);
+	for (int round = 0; round < 16 && d->pending.len && !out_of_budget(d); round++) {
+		size_t keep = 0, before = d->jtabs.len;
+		for (size_t i = 0; i < d->pending.len; i++) {
+			uint64_t va = LN_VEC_AT(&d->pending, uint64_t, i);
+			region *r = region_of(d, va);
+			int64_t ix = insn_at(d, va);
+			ZydisDecodedInstruction zi;
+			ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+			if (!r || ix < 0 ||
+			    !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d->dec, r->data + (va - r->va),
+			                                         r->size - (va - r->va), &zi, ops)))
+				continue;
+			size_t n = d->jtabs.len;
+			jt_resolve(d, r, va, &zi, ops);
+			if (d->jtabs.len > n)
+				LN_VEC_AT(&d->insns, insn, ix).flags |= IF_JTAB;
+			else
+				LN_VEC_AT(&d->pending, uint64_t, keep++) = va;
+		}
+		d->pending.len = keep;
+		if (d->jtabs.len == before) break;
+		drain_work(d);
 	}
 }
 
@@ -814,7 +931,7 @@ static void try_cands(dis *d, ln_vec *v, uint32_t source)
 			LN_VEC_AT(&d->cands, cand, *ix).sources |= source;
 			continue;
 		}
-		if (!plausible(d, a, false)) continue;
+		if (inside_range(d, a) || !plausible(d, a, false)) continue;
 		add_cand(d, a, source);
 		drain(d);
 	}
@@ -875,7 +992,7 @@ static void scan_gaps(dis *d)
 				continue;
 			}
 			uint64_t va = r->va + off;
-			if (plausible(d, va, true)) {
+			if (!inside_range(d, va) && plausible(d, va, true)) {
 				add_cand(d, va, LINEAGE_SRC_PROLOGUE);
 				drain(d);
 				if (r->imap[off]) continue;
@@ -887,6 +1004,65 @@ static void scan_gaps(dis *d)
 			                             r->data[off - 1] == 0xc3 || r->data[off - 1] == 0x00)))
 				off++;
 		}
+	}
+}
+
+/* Does code at va begin where a function could: at the start of its region,
+ * after bytes nothing reached (padding), or after an instruction that does
+ * not fall through? A block that code above falls into is no function. */
+static bool after_boundary(dis *d, uint64_t va)
+{
+	region *r = region_of(d, va);
+	if (!r) return false;
+	uint64_t off = va - r->va;
+	if (!off || !r->imap[off - 1]) return true;
+	for (uint64_t k = 1; k <= 15 && k <= off; k++) {
+		uint32_t m = r->imap[off - k];
+		if (m && m != IMAP_BODY && LN_VEC_AT(&d->insns, insn, m - 1).len == k) {
+			const insn *p = &LN_VEC_AT(&d->insns, insn, m - 1);
+			return (p->flags & IF_NOP) || p->kind == IK_RET || p->kind == IK_JMP || p->kind == IK_JMP_IND ||
+			       p->kind == IK_STOP;
+		}
+	}
+	return true;
+}
+
+/* Tail-call targets: a direct jmp whose target lies beyond another function's
+ * start (forward past the next start, or back before its own function's
+ * start) leaves its function; the target starts one. Repeated while new
+ * starts appear. */
+static void tail_targets(dis *d)
+{
+	for (int round = 0; round < 8 && !out_of_budget(d); round++) {
+		size_t n = d->cands.len;
+		uint64_t *starts = ln_malloc((n + 1) * sizeof(uint64_t));
+		if (!starts) {
+			d->oom = true;
+			return;
+		}
+		for (size_t i = 0; i < n; i++) starts[i] = LN_VEC_AT(&d->cands, cand, i).addr;
+		ln_sort(starts, n, sizeof(uint64_t), cmp_u64_fwd);
+		size_t added = 0;
+		for (size_t i = 0; i + 1 < d->jumps.len; i += 2) {
+			uint64_t site = LN_VEC_AT(&d->jumps, uint64_t, i), t = LN_VEC_AT(&d->jumps, uint64_t, i + 1);
+			if (is_start(d, t) || insn_at(d, t) < 0) continue;
+			uint64_t lo = site < t ? site + 1 : t + 1, hi = site < t ? t : site;
+			/* first start >= lo */
+			size_t a = 0, b = n;
+			while (a < b) {
+				size_t m = a + (b - a) / 2;
+				if (starts[m] < lo)
+					a = m + 1;
+				else
+					b = m;
+			}
+			if (a < n && starts[a] <= hi && after_boundary(d, t) && !inside_range(d, t) &&
+			    add_cand(d, t, LINEAGE_SRC_TAILCALL))
+				added++;
+		}
+		ln_free(starts);
+		if (!added) break;
+		drain(d);
 	}
 }
 
@@ -1053,10 +1229,10 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 	size_t n = d->fbody.len;
 	if (!n || d->oom) return;
 	fins *body = d->fbody.items;
-	qsort(body, n, sizeof(*body), cmp_fins);
+	ln_sort(body, n, sizeof(*body), cmp_fins);
 	uint64_t *tg = d->ftargets.items;
 	size_t ntg = d->ftargets.len;
-	qsort(tg, ntg, sizeof(*tg), cmp_u64);
+	ln_sort(tg, ntg, sizeof(*tg), cmp_u64);
 
 	uint32_t *tokens = ln_arena_alloc(d->arena, n * sizeof(uint32_t));
 	/* blocks: a new one at a jump target, after a transfer, or after a hole */
@@ -1154,7 +1330,7 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 	fn->edges = edges;
 	fn->nedges = (uint32_t)ne;
 	if (d->fcalls.len) {
-		qsort(d->fcalls.items, d->fcalls.len, sizeof(lineage_call), cmp_call);
+		ln_sort(d->fcalls.items, d->fcalls.len, sizeof(lineage_call), cmp_call);
 		fn->calls = ln_arena_memdup(d->arena, d->fcalls.items, d->fcalls.len * sizeof(lineage_call));
 		if (!fn->calls) d->oom = true;
 		fn->ncalls = (uint32_t)d->fcalls.len;
@@ -1226,6 +1402,33 @@ static int setup(dis *d)
 		d->regs[i].imap = ln_calloc((size_t)d->regs[i].size, sizeof(uint32_t));
 		if (!d->regs[i].imap) return LINEAGE_ENOMEM;
 	}
+	size_t nr = 0;
+	for (size_t i = 0; i < bin->nhints; i++) nr += bin->hints[i].size > 0;
+	if (nr) {
+		d->rstart = ln_malloc(nr * sizeof(uint64_t));
+		d->rend = ln_malloc(nr * sizeof(uint64_t));
+		if (!d->rstart || !d->rend) return LINEAGE_ENOMEM;
+		uint64_t *pairs = ln_malloc(nr * 2 * sizeof(uint64_t));
+		if (!pairs) return LINEAGE_ENOMEM;
+		for (size_t i = 0, k = 0; i < bin->nhints; i++)
+			if (bin->hints[i].size) {
+				pairs[2 * k] = bin->hints[i].address;
+				pairs[2 * k + 1] = bin->hints[i].address + bin->hints[i].size;
+				k++;
+			}
+		ln_sort(pairs, nr, 2 * sizeof(uint64_t), cmp_u64_fwd);
+		uint64_t mx = 0;
+		for (size_t k = 0; k < nr; k++) {
+			d->rstart[k] = pairs[2 * k];
+			if (pairs[2 * k + 1] > mx) mx = pairs[2 * k + 1];
+			d->rend[k] = mx;
+		}
+		d->nranges = nr;
+		ln_free(pairs);
+	}
+	for (size_t i = 0; i < bin->nrelocs; i++)
+		if (bin->relocs[i].target && !ln_map_put(&d->reloc_at, bin->relocs[i].where, (uint32_t)i))
+			return LINEAGE_ENOMEM;
 	for (size_t i = 0; i < bin->nimports; i++) {
 		const lineage_import *im = &bin->imports[i];
 		if (im->slot && !ln_map_get(&d->slot_imp, im->slot) && !ln_map_put(&d->slot_imp, im->slot, (uint32_t)i))
@@ -1264,12 +1467,14 @@ static void seed(dis *d)
 static void teardown(dis *d)
 {
 	for (size_t i = 0; i < d->nregs; i++) ln_free(d->regs[i].imap);
-	ln_vec *vs[] = {&d->insns,    &d->cands, &d->work,  &d->refs,     &d->jtabs,
-	                &d->jtargets, &d->stack, &d->fbody, &d->ftargets, &d->fcalls};
+	ln_vec *vs[] = {&d->insns,   &d->cands, &d->work,  &d->refs,  &d->jtabs,    &d->jtargets,
+	                &d->pending, &d->jumps, &d->stack, &d->fbody, &d->ftargets, &d->fcalls};
 	for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) ln_vec_free(vs[i]);
-	ln_map *ms[] = {&d->cand_at, &d->slot_imp, &d->stub_imp, &d->imp_at};
+	ln_map *ms[] = {&d->cand_at, &d->slot_imp, &d->stub_imp, &d->imp_at, &d->reloc_at};
 	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) ln_map_free(ms[i]);
 	ln_free(d->stamp);
+	ln_free(d->rstart);
+	ln_free(d->rend);
 }
 
 int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, const lineage_limits *lim)
@@ -1288,6 +1493,8 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 	ln_vec_init(&d.refs, sizeof(uint64_t));
 	ln_vec_init(&d.jtabs, sizeof(jtab));
 	ln_vec_init(&d.jtargets, sizeof(uint64_t));
+	ln_vec_init(&d.pending, sizeof(uint64_t));
+	ln_vec_init(&d.jumps, sizeof(uint64_t));
 	ln_vec_init(&d.stack, sizeof(uint64_t));
 	ln_vec_init(&d.fbody, sizeof(fins));
 	ln_vec_init(&d.ftargets, sizeof(uint64_t));
@@ -1296,6 +1503,7 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 	ln_map_init(&d.slot_imp);
 	ln_map_init(&d.stub_imp);
 	ln_map_init(&d.imp_at);
+	ln_map_init(&d.reloc_at);
 	int rc = setup(&d);
 	if (rc == 0 && d.nregs) {
 		/* round 1: the file's structure, and every call target from there */
@@ -1325,15 +1533,16 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 		ln_vec_init(&d.refs, sizeof(uint64_t));
 		try_cands(&d, &refs, LINEAGE_SRC_DATA);
 		ln_vec_free(&refs);
-		/* round 4: prologues in the gaps */
+		/* round 4: prologues in the gaps, then tail-call targets */
 		scan_gaps(&d);
+		tail_targets(&d);
 		if (d.oom) rc = LINEAGE_ENOMEM;
 	}
 	if (rc == 0 && d.cands.len) {
-		qsort(d.cands.items, d.cands.len, sizeof(cand), cmp_cand);
+		ln_sort(d.cands.items, d.cands.len, sizeof(cand), cmp_cand);
 		for (size_t i = 0; i < d.cands.len; i++)
 			if (!ln_map_put(&d.cand_at, LN_VEC_AT(&d.cands, cand, i).addr, (uint32_t)i)) d.oom = true;
-		qsort(d.jtabs.items, d.jtabs.len, sizeof(jtab), cmp_jtab);
+		ln_sort(d.jtabs.items, d.jtabs.len, sizeof(jtab), cmp_jtab);
 		d.stamp = ln_calloc(d.insns.len + 1, sizeof(uint32_t));
 		lineage_function *fns = ln_arena_alloc(a, d.cands.len * sizeof(*fns));
 		if (!d.stamp || !fns || d.oom) {

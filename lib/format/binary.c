@@ -34,13 +34,19 @@ void *ln_load_push(ln_load *ld, ln_vec *v, uint32_t limit, const char *area)
 	return p;
 }
 
-void ln_load_hint(ln_load *ld, uint64_t addr, uint32_t source)
+void ln_load_hint_range(ln_load *ld, uint64_t addr, uint64_t size, uint32_t source)
 {
 	if (!addr) return;
 	lineage_code_hint *h = ln_load_push(ld, &ld->hints, 4000000, "hints");
 	if (!h) return;
 	h->address = addr;
+	h->size = size;
 	h->source = source;
+}
+
+void ln_load_hint(ln_load *ld, uint64_t addr, uint32_t source)
+{
+	ln_load_hint_range(ld, addr, 0, source);
 }
 
 const char *ln_load_str(ln_load *ld, const char *s, size_t n)
@@ -91,8 +97,19 @@ int ln_binary_load(lineage_binary *bin, ln_arena *arena, const lineage_limits *l
 	if (rc != 0) {
 		snprintf(err, errlen, "%s", ld.err[0] ? ld.err : lineage_strerror(rc));
 	} else {
+		/* entropy costs a pass over each section; overlapping sections of a
+		 * hostile file could make that sections x file size: cap the bytes */
 		lineage_section *secs = ld.sections.items;
-		for (size_t i = 0; i < ld.sections.len; i++) section_entropy(&secs[i], &ld.buf);
+		uint64_t budget = 2 * bin->size + (1u << 20);
+		for (size_t i = 0; i < ld.sections.len; i++) {
+			if (secs[i].size > budget) {
+				ln_load_warn(&ld, "sections",
+				             "entropy not computed from section %zu on: sections overlap", i);
+				break;
+			}
+			budget -= secs[i].size;
+			section_entropy(&secs[i], &ld.buf);
+		}
 		bin->sections = ln_vec_to_arena(&ld.sections, arena, &bin->nsections);
 		bin->segments = ln_vec_to_arena(&ld.segments, arena, &bin->nsegments);
 		bin->imports = ln_vec_to_arena(&ld.imports, arena, &bin->nimports);

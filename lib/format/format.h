@@ -31,6 +31,8 @@ typedef struct ln_load {
 void ln_load_warn(ln_load *ld, const char *area, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Record a code address learned from the structure (LINEAGE_SRC_*). */
 void ln_load_hint(ln_load *ld, uint64_t addr, uint32_t source);
+/* Same, with the extent the table gives the function (FDE, .pdata). */
+void ln_load_hint_range(ln_load *ld, uint64_t addr, uint64_t size, uint32_t source);
 /* Push helpers: NULL on OOM (and ld->oom set) or when the limit is reached
  * (a warning "<area>: limit of N reached" is recorded once). */
 void *ln_load_push(ln_load *ld, ln_vec *v, uint32_t limit, const char *area);

@@ -1,6 +1,8 @@
 /* Vectors, bounded strings, time, entropy, hex. */
 #include "util.h"
 
+#include <stdlib.h>
+
 #include <math.h>
 #include <time.h>
 
@@ -103,4 +105,9 @@ void ln_hex(char *out, const uint8_t *p, size_t n)
 		out[2 * i + 1] = digits[p[i] & 15];
 	}
 	out[2 * n] = 0;
+}
+
+void ln_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1) qsort(base, n, size, cmp);
 }

@@ -75,48 +75,65 @@ static inline const uint8_t *ln_rd_ptr(const ln_buf *b, uint64_t off, uint64_t l
 }
 static inline bool ln_rd_u8(const ln_buf *b, uint64_t off, uint8_t *out)
 {
-	if (!ln_in_bounds(b, off, 1)) return false;
+	if (!ln_in_bounds(b, off, 1)) {
+		*out = 0;
+		return false;
+	}
 	*out = b->data[off];
 	return true;
 }
 static inline bool ln_rd_u16le(const ln_buf *b, uint64_t off, uint16_t *out)
 {
 	const uint8_t *p = ln_rd_ptr(b, off, 2);
-	if (!p) return false;
+	if (!p) {
+		*out = 0;
+		return false;
+	}
 	*out = (uint16_t)(p[0] | p[1] << 8);
 	return true;
 }
 static inline bool ln_rd_u32le(const ln_buf *b, uint64_t off, uint32_t *out)
 {
 	const uint8_t *p = ln_rd_ptr(b, off, 4);
-	if (!p) return false;
+	if (!p) {
+		*out = 0;
+		return false;
+	}
 	*out = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 	return true;
 }
 static inline bool ln_rd_u64le(const ln_buf *b, uint64_t off, uint64_t *out)
 {
 	uint32_t lo, hi;
-	if (!ln_rd_u32le(b, off, &lo) || !ln_rd_u32le(b, off + 4, &hi) || off + 4 < off) return false;
+	*out = 0;
+	if (!ln_rd_u32le(b, off, &lo) || off + 4 < off || !ln_rd_u32le(b, off + 4, &hi)) return false;
 	*out = (uint64_t)hi << 32 | lo;
 	return true;
 }
 static inline bool ln_rd_u16be(const ln_buf *b, uint64_t off, uint16_t *out)
 {
 	const uint8_t *p = ln_rd_ptr(b, off, 2);
-	if (!p) return false;
+	if (!p) {
+		*out = 0;
+		return false;
+	}
 	*out = (uint16_t)(p[0] << 8 | p[1]);
 	return true;
 }
 static inline bool ln_rd_u32be(const ln_buf *b, uint64_t off, uint32_t *out)
 {
 	const uint8_t *p = ln_rd_ptr(b, off, 4);
-	if (!p) return false;
+	if (!p) {
+		*out = 0;
+		return false;
+	}
 	*out = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 	return true;
 }
 static inline bool ln_rd_u64be(const ln_buf *b, uint64_t off, uint64_t *out)
 {
 	uint32_t lo, hi;
+	*out = 0;
 	if (!ln_rd_u32be(b, off, &hi) || off + 4 < off || !ln_rd_u32be(b, off + 4, &lo)) return false;
 	*out = (uint64_t)hi << 32 | lo;
 	return true;
@@ -134,6 +151,9 @@ static inline bool ln_mul_ok(uint64_t a, uint64_t b, uint64_t *out)
 {
 	return !__builtin_mul_overflow(a, b, out);
 }
+
+/* qsort that accepts an empty (possibly NULL) array. */
+void ln_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
 
 /* Monotonic milliseconds. */
 uint64_t ln_now_ms(void);
