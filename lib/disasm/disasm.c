@@ -873,9 +873,9 @@ static void drain(dis *d)
 
 /* Does code plausibly start at va? Decodes ahead without recording: valid
  * instructions, nothing rare, no zero bytes, ending in a return or a jump or
- * reaching code already decoded. strict (gap scan) also wants a prologue or
- * an aligned start. */
-static bool plausible(dis *d, uint64_t va, bool strict)
+ * reaching code already decoded. strict 1 (gap scan) also wants a prologue
+ * or an aligned start; strict 2 wants a prologue. */
+static bool plausible(dis *d, uint64_t va, int strict)
 {
 	region *r = region_of(d, va);
 	if (!r || r->plt || r->imap[va - r->va]) return false;
@@ -893,7 +893,8 @@ static bool plausible(dis *d, uint64_t va, bool strict)
 		if (is_rare(&zi, p)) return false;
 		if (n == 0) {
 			if (is_padding(&zi, ops, p)) return false;
-			if (strict && !is_prologue(&zi, ops) && (va & 15)) return false;
+			if (strict == 1 && !is_prologue(&zi, ops) && (va & 15)) return false;
+			if (strict == 2 && !is_prologue(&zi, ops)) return false;
 		}
 		if (zi.mnemonic == ZYDIS_MNEMONIC_INT3 || zi.mnemonic == ZYDIS_MNEMONIC_HLT) return false;
 		uint64_t t;
@@ -931,7 +932,7 @@ static void try_cands(dis *d, ln_vec *v, uint32_t source)
 			LN_VEC_AT(&d->cands, cand, *ix).sources |= source;
 			continue;
 		}
-		if (inside_range(d, a) || !plausible(d, a, false)) continue;
+		if (inside_range(d, a) || !plausible(d, a, 0)) continue;
 		add_cand(d, a, source);
 		drain(d);
 	}
@@ -964,7 +965,7 @@ static void scan_data_pointers(dis *d, ln_vec *out)
 
 /* Gaps: bytes no decoded instruction covers. Skip padding, then try a
  * function start; on failure move to the next 16-byte boundary after a pad. */
-static void scan_gaps(dis *d)
+static void scan_gaps(dis *d, int strict)
 {
 	for (size_t ri = 0; ri < d->nregs && !out_of_budget(d); ri++) {
 		region *r = &d->regs[ri];
@@ -992,7 +993,7 @@ static void scan_gaps(dis *d)
 				continue;
 			}
 			uint64_t va = r->va + off;
-			if (!inside_range(d, va) && plausible(d, va, true)) {
+			if (!inside_range(d, va) && plausible(d, va, strict)) {
 				add_cand(d, va, LINEAGE_SRC_PROLOGUE);
 				drain(d);
 				if (r->imap[off]) continue;
@@ -1516,7 +1517,11 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 			try_cands(&d, &refs, LINEAGE_SRC_DATA);
 			ln_vec_free(&refs);
 		}
-		/* round 3: relocated pointers, or pointers in data when there are none */
+		/* round 3: functions in the gaps that open with a prologue, so that
+		 * their jump tables are decoded before relocated case labels could
+		 * pass for functions; then relocated pointers, or pointers in data
+		 * when there are none */
+		scan_gaps(&d, 2);
 		ln_vec ptrs;
 		ln_vec_init(&ptrs, sizeof(uint64_t));
 		for (size_t i = 0; i < bin->nrelocs; i++)
@@ -1534,7 +1539,7 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 		try_cands(&d, &refs, LINEAGE_SRC_DATA);
 		ln_vec_free(&refs);
 		/* round 4: prologues in the gaps, then tail-call targets */
-		scan_gaps(&d);
+		scan_gaps(&d, 1);
 		tail_targets(&d);
 		if (d.oom) rc = LINEAGE_ENOMEM;
 	}
