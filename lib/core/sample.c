@@ -65,7 +65,7 @@ int lineage_sample_load_file(lineage_sample **out, lineage_ctx *ctx, const char 
 		                    (long long)st.st_size, (unsigned long long)ctx->limits.max_file_size);
 	}
 	ln_arena *a = ln_arena_new();
-	uint8_t *data = a ? ln_arena_alloc(a, (size_t)st.st_size + 1) : NULL;
+	uint8_t *data = a ? ln_arena_alloc_raw(a, (size_t)st.st_size + 1) : NULL;
 	if (!data) {
 		ln_arena_free(a);
 		fclose(f);

@@ -24,7 +24,7 @@
 #include "../fingerprint/fingerprint.h"
 
 enum { IK_SEQ, IK_RET, IK_JMP, IK_JCC, IK_CALL, IK_JMP_IND, IK_CALL_IND, IK_STOP };
-enum { IF_MEMSLOT = 1, IF_NOP = 2, IF_RARE = 4, IF_PROLOGUE = 8, IF_JTAB = 16 };
+enum { IF_MEMSLOT = 1, IF_NOP = 2, IF_RARE = 4, IF_PROLOGUE = 8, IF_JTAB = 16, IF_START = 32 };
 
 typedef struct insn {
 	uint64_t target; /* direct target, or the memory slot of an indirect jmp/call (IF_MEMSLOT) */
@@ -55,6 +55,7 @@ typedef struct jtab {
 typedef struct fins {
 	uint64_t addr;
 	uint32_t idx;
+	uint32_t leader; /* starts a basic block */
 } fins;
 
 typedef struct dis {
@@ -66,6 +67,7 @@ typedef struct dis {
 	int ptrsize;
 	region *regs;
 	size_t nregs;
+	region *last;            /* the region found last: lookups come in runs */
 	ln_vec insns;            /* insn */
 	ln_vec cands;            /* cand */
 	ln_map cand_at;          /* address -> index in cands */
@@ -93,6 +95,8 @@ typedef struct dis {
 
 static region *region_of(dis *d, uint64_t va)
 {
+	region *c = d->last;
+	if (c && va - c->va < c->size) return c;
 	size_t lo = 0, hi = d->nregs;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -103,7 +107,20 @@ static region *region_of(dis *d, uint64_t va)
 	}
 	if (!lo) return NULL;
 	region *r = &d->regs[lo - 1];
-	return va - r->va < r->size ? r : NULL;
+	if (va - r->va >= r->size) return NULL;
+	d->last = r;
+	return r;
+}
+
+/* Decode one instruction and its visible operands only: the hidden ones
+ * (flags, implicit stack pointer) never enter a token, and skipping them is
+ * a good part of Zydis's cost. */
+static inline bool decode(const dis *d, const uint8_t *p, uint64_t n, ZydisDecodedInstruction *zi,
+                          ZydisDecodedOperand *ops)
+{
+	ZydisDecoderContext ctx;
+	if (!ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&d->dec, &ctx, p, (ZyanUSize)n, zi))) return false;
+	return ZYAN_SUCCESS(ZydisDecoderDecodeOperands(&d->dec, &ctx, zi, ops, zi->operand_count_visible));
 }
 
 /* Index of the instruction starting at va, or -1. */
@@ -261,9 +278,8 @@ static const lineage_import *import_of(dis *d, uint64_t va)
 			n -= 4;
 			va += 4;
 		}
-		if (ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d->dec, p, n, &zi, ops)) &&
-		    zi.mnemonic == ZYDIS_MNEMONIC_JMP && ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY &&
-		    ops[0].mem.index == ZYDIS_REGISTER_NONE) {
+		if ((decode(d, p, n, &zi, ops)) && zi.mnemonic == ZYDIS_MNEMONIC_JMP &&
+		    ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY && ops[0].mem.index == ZYDIS_REGISTER_NONE) {
 			uint64_t slot;
 			if (ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&zi, &ops[0], va, &slot))) {
 				uint32_t *s = ln_map_get(&d->slot_imp, slot);
@@ -554,7 +570,7 @@ static void jt_resolve(dis *d, region *r, uint64_t site, const ZydisDecodedInstr
 		ZydisDecodedInstruction zi;
 		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 		uint64_t off = chain[i], va = r->va + off;
-		if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d->dec, r->data + off, r->size - off, &zi, ops))) return;
+		if (!(decode(d, r->data + off, r->size - off, &zi, ops))) return;
 		/* the bound: "cmp idx, N" or "sub idx, N" then "ja default" */
 		if ((zi.mnemonic == ZYDIS_MNEMONIC_CMP || zi.mnemonic == ZYDIS_MNEMONIC_SUB) &&
 		    ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
@@ -702,7 +718,7 @@ static void run(dis *d, uint64_t va)
 		ZydisDecodedInstruction zi;
 		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 		const uint8_t *p = r->data + off;
-		if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d->dec, p, r->size - off, &zi, ops))) return;
+		if (!(decode(d, p, r->size - off, &zi, ops))) return;
 		for (uint8_t k = 1; k < zi.length; k++)
 			if (r->imap[off + k]) return; /* overlaps code already decoded */
 		insn *in = ln_vec_push(&d->insns);
@@ -842,8 +858,10 @@ static int cmp_u64_fwd(const void *a, const void *b)
 }
 
 /* Decode everything queued; then retry the indirect jumps whose table setup
- * was not decoded yet when they were met, as long as that finds new code. */
-static void drain(dis *d)
+ * was not decoded yet when they were met, as long as that finds new code.
+ * Called between rounds (retrying after every candidate would cost
+ * candidates x pending jumps). */
+static void settle(dis *d)
 {
 	drain_work(d);
 	for (int round = 0; round < 16 && d->pending.len && !out_of_budget(d); round++) {
@@ -854,9 +872,7 @@ static void drain(dis *d)
 			int64_t ix = insn_at(d, va);
 			ZydisDecodedInstruction zi;
 			ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-			if (!r || ix < 0 ||
-			    !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d->dec, r->data + (va - r->va),
-			                                         r->size - (va - r->va), &zi, ops)))
+			if (!r || ix < 0 || !(decode(d, r->data + (va - r->va), r->size - (va - r->va), &zi, ops)))
 				continue;
 			size_t n = d->jtabs.len;
 			jt_resolve(d, r, va, &zi, ops);
@@ -889,7 +905,7 @@ static bool plausible(dis *d, uint64_t va, int strict)
 		ZydisDecodedInstruction zi;
 		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 		const uint8_t *p = r->data + off;
-		if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d->dec, p, r->size - off, &zi, ops))) return false;
+		if (!(decode(d, p, r->size - off, &zi, ops))) return false;
 		if (is_rare(&zi, p)) return false;
 		if (n == 0) {
 			if (is_padding(&zi, ops, p)) return false;
@@ -934,7 +950,7 @@ static void try_cands(dis *d, ln_vec *v, uint32_t source)
 		}
 		if (inside_range(d, a) || !plausible(d, a, 0)) continue;
 		add_cand(d, a, source);
-		drain(d);
+		drain_work(d);
 	}
 }
 
@@ -984,8 +1000,7 @@ static void scan_gaps(dis *d, int strict)
 				off++;
 				continue;
 			}
-			if (ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d->dec, p, r->size - off, &zi, ops)) &&
-			    is_padding(&zi, ops, p)) {
+			if ((decode(d, p, r->size - off, &zi, ops)) && is_padding(&zi, ops, p)) {
 				bool clear = true;
 				for (uint8_t k = 0; k < zi.length && clear; k++)
 					clear = off + k < r->size && !r->imap[off + k];
@@ -995,7 +1010,7 @@ static void scan_gaps(dis *d, int strict)
 			uint64_t va = r->va + off;
 			if (!inside_range(d, va) && plausible(d, va, strict)) {
 				add_cand(d, va, LINEAGE_SRC_PROLOGUE);
-				drain(d);
+				drain_work(d);
 				if (r->imap[off]) continue;
 			}
 			/* not code: skip to the next aligned address that follows padding or a ret */
@@ -1063,7 +1078,7 @@ static void tail_targets(dis *d)
 		}
 		ln_free(starts);
 		if (!added) break;
-		drain(d);
+		settle(d);
 	}
 }
 
@@ -1147,6 +1162,44 @@ static void add_call(dis *d, uint64_t site, uint64_t target, const lineage_impor
 	c->tail = tail;
 }
 
+/* Put a function's instructions in address order. Bodies are mostly one
+ * compact range: then a pass over the instruction map, in order, is cheaper
+ * than a sort. */
+static void sort_body(dis *d, fins *body, size_t n, uint32_t fnid)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	bool sorted = true;
+	for (size_t i = 0; i < n; i++) {
+		if (body[i].addr < lo) lo = body[i].addr;
+		if (body[i].addr > hi) hi = body[i].addr;
+		if (i && body[i].addr < body[i - 1].addr) sorted = false;
+	}
+	if (sorted) return;
+	region *r = region_of(d, lo);
+	if (r && hi - r->va < r->size && hi - lo <= 16 * (uint64_t)n) {
+		size_t k = 0;
+		for (uint64_t off = lo - r->va; off <= hi - r->va; off++) {
+			uint32_t m = r->imap[off];
+			k += m && m != IMAP_BODY && d->stamp[m - 1] == fnid;
+		}
+		if (k != n) {
+			ln_sort(body, n, sizeof(*body), cmp_fins);
+			return;
+		}
+		k = 0;
+		for (uint64_t off = lo - r->va; off <= hi - r->va && k < n; off++) {
+			uint32_t m = r->imap[off];
+			if (m && m != IMAP_BODY && d->stamp[m - 1] == fnid) {
+				body[k].addr = r->va + off;
+				body[k].idx = m - 1;
+				k++;
+			}
+		}
+		if (k == n) return;
+	}
+	ln_sort(body, n, sizeof(*body), cmp_fins);
+}
+
 /* Cut the function starting at c->addr out of the decoded instructions. */
 static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t fnid)
 {
@@ -1222,7 +1275,9 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 			default: break;
 			}
 			if (stop) break;
-			if (is_start(d, next)) break; /* falls into the next function */
+			int64_t nx = insn_at(d, next);
+			if (nx >= 0 && (LN_VEC_AT(&d->insns, insn, nx).flags & IF_START))
+				break; /* falls into the next function */
 			va = next;
 		}
 	}
@@ -1230,7 +1285,7 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 	size_t n = d->fbody.len;
 	if (!n || d->oom) return;
 	fins *body = d->fbody.items;
-	ln_sort(body, n, sizeof(*body), cmp_fins);
+	sort_body(d, body, n, fnid);
 	uint64_t *tg = d->ftargets.items;
 	size_t ntg = d->ftargets.len;
 	ln_sort(tg, ntg, sizeof(*tg), cmp_u64);
@@ -1238,11 +1293,13 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 	uint32_t *tokens = ln_arena_alloc(d->arena, n * sizeof(uint32_t));
 	/* blocks: a new one at a jump target, after a transfer, or after a hole */
 	size_t nblocks = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, j = 0; i < n; i++) {
 		const insn *pv = i ? &LN_VEC_AT(&d->insns, insn, body[i - 1].idx) : NULL;
-		if (!i || body[i - 1].addr + pv->len != body[i].addr || (pv->kind != IK_SEQ && pv->kind != IK_CALL) ||
-		    (body[i].addr != c->addr && bsearch_u64(tg, ntg, body[i].addr)))
-			nblocks++;
+		while (j < ntg && tg[j] < body[i].addr) j++; /* both sorted: merge */
+		body[i].leader = !i || body[i - 1].addr + pv->len != body[i].addr ||
+		                 (pv->kind != IK_SEQ && pv->kind != IK_CALL) ||
+		                 (body[i].addr != c->addr && j < ntg && tg[j] == body[i].addr);
+		nblocks += body[i].leader;
 	}
 	lineage_block *blocks = ln_arena_alloc(d->arena, nblocks * sizeof(*blocks));
 	lineage_edge *edges = ln_arena_alloc(d->arena, nblocks * 2 * sizeof(*edges) + 16);
@@ -1255,9 +1312,7 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 	for (size_t i = 0; i < n; i++) {
 		const insn *in = &LN_VEC_AT(&d->insns, insn, body[i].idx);
 		tokens[i] = in->token;
-		const insn *pv = i ? &LN_VEC_AT(&d->insns, insn, body[i - 1].idx) : NULL;
-		if (!i || body[i - 1].addr + pv->len != body[i].addr || (pv->kind != IK_SEQ && pv->kind != IK_CALL) ||
-		    (body[i].addr != c->addr && bsearch_u64(tg, ntg, body[i].addr))) {
+		if (body[i].leader) {
 			blocks[nb].start = body[i].addr;
 			nb++;
 		}
@@ -1509,25 +1564,28 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 	if (rc == 0 && d.nregs) {
 		/* round 1: the file's structure, and every call target from there */
 		seed(&d);
-		drain(&d);
+		settle(&d);
 		/* round 2: code addresses taken in code (repeat: new code takes more) */
 		for (int round = 0; round < 8 && d.refs.len && !out_of_budget(&d); round++) {
 			ln_vec refs = d.refs;
 			ln_vec_init(&d.refs, sizeof(uint64_t));
 			try_cands(&d, &refs, LINEAGE_SRC_DATA);
 			ln_vec_free(&refs);
+			settle(&d);
 		}
 		/* round 3: functions in the gaps that open with a prologue, so that
 		 * their jump tables are decoded before relocated case labels could
 		 * pass for functions; then relocated pointers, or pointers in data
 		 * when there are none */
 		scan_gaps(&d, 2);
+		settle(&d);
 		ln_vec ptrs;
 		ln_vec_init(&ptrs, sizeof(uint64_t));
 		for (size_t i = 0; i < bin->nrelocs; i++)
 			if (bin->relocs[i].target && in_exec(&d, bin->relocs[i].target))
 				push_u64(&d, &ptrs, bin->relocs[i].target);
 		try_cands(&d, &ptrs, LINEAGE_SRC_RELOC);
+		settle(&d);
 		if (!bin->nrelocs) {
 			ptrs.len = 0;
 			scan_data_pointers(&d, &ptrs);
@@ -1540,6 +1598,7 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 		ln_vec_free(&refs);
 		/* round 4: prologues in the gaps, then tail-call targets */
 		scan_gaps(&d, 1);
+		settle(&d);
 		tail_targets(&d);
 		if (d.oom) rc = LINEAGE_ENOMEM;
 	}
@@ -1548,6 +1607,10 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 		for (size_t i = 0; i < d.cands.len; i++)
 			if (!ln_map_put(&d.cand_at, LN_VEC_AT(&d.cands, cand, i).addr, (uint32_t)i)) d.oom = true;
 		ln_sort(d.jtabs.items, d.jtabs.len, sizeof(jtab), cmp_jtab);
+		for (size_t i = 0; i < d.cands.len; i++) {
+			int64_t ix = insn_at(&d, LN_VEC_AT(&d.cands, cand, i).addr);
+			if (ix >= 0) LN_VEC_AT(&d.insns, insn, ix).flags |= IF_START;
+		}
 		d.stamp = ln_calloc(d.insns.len + 1, sizeof(uint32_t));
 		lineage_function *fns = ln_arena_alloc(a, d.cands.len * sizeof(*fns));
 		if (!d.stamp || !fns || d.oom) {

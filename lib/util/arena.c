@@ -44,6 +44,13 @@ void ln_arena_free(ln_arena *a)
 
 void *ln_arena_alloc(ln_arena *a, size_t n)
 {
+	void *p = ln_arena_alloc_raw(a, n);
+	if (p) memset(p, 0, n);
+	return p;
+}
+
+void *ln_arena_alloc_raw(ln_arena *a, size_t n)
+{
 	n = (n + 15) & ~(size_t)15;
 	if (n == 0) n = 16;
 	chunk *c = a->head;
@@ -68,7 +75,6 @@ void *ln_arena_alloc(ln_arena *a, size_t n)
 	void *p = c->data + c->used;
 	c->used += n;
 	a->total += n;
-	memset(p, 0, n);
 	return p;
 }
 

@@ -86,12 +86,29 @@ uint64_t ln_now_ms(void)
 double ln_entropy(const uint8_t *p, size_t n)
 {
 	if (!n) return 0;
-	size_t counts[256] = {0};
-	for (size_t i = 0; i < n; i++) counts[p[i]]++;
+	/* four histograms break the store-to-load dependency on runs of one byte */
+	uint32_t h[4][256];
+	memset(h, 0, sizeof(h));
+	uint64_t counts[256] = {0};
+	size_t i = 0;
+	while (i < n) {
+		size_t stop = n - i > (1u << 30) ? i + (1u << 30) : n; /* keep uint32 counts from overflowing */
+		for (; i + 4 <= stop; i += 4) {
+			h[0][p[i]]++;
+			h[1][p[i + 1]]++;
+			h[2][p[i + 2]]++;
+			h[3][p[i + 3]]++;
+		}
+		for (; i < stop; i++) h[0][p[i]]++;
+		for (int k = 0; k < 256; k++) {
+			counts[k] += (uint64_t)h[0][k] + h[1][k] + h[2][k] + h[3][k];
+			h[0][k] = h[1][k] = h[2][k] = h[3][k] = 0;
+		}
+	}
 	double e = 0;
-	for (int i = 0; i < 256; i++) {
-		if (!counts[i]) continue;
-		double q = (double)counts[i] / (double)n;
+	for (int k = 0; k < 256; k++) {
+		if (!counts[k]) continue;
+		double q = (double)counts[k] / (double)n;
 		e -= q * log2(q);
 	}
 	return e;

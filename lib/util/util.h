@@ -23,7 +23,8 @@ void ln_alloc_fail_after(uint64_t n);
 typedef struct ln_arena ln_arena;
 ln_arena *ln_arena_new(void);
 void ln_arena_free(ln_arena *a);
-void *ln_arena_alloc(ln_arena *a, size_t n); /* zeroed, 16-byte aligned; NULL on OOM */
+void *ln_arena_alloc(ln_arena *a, size_t n);     /* zeroed, 16-byte aligned; NULL on OOM */
+void *ln_arena_alloc_raw(ln_arena *a, size_t n); /* same, not zeroed */
 char *ln_arena_strdup(ln_arena *a, const char *s);
 char *ln_arena_strndup(ln_arena *a, const char *s, size_t n);
 void *ln_arena_memdup(ln_arena *a, const void *p, size_t n);
