@@ -20,6 +20,7 @@ static void scan_usage(FILE *f)
 	           "  --pretty           indent the JSON\n"
 	           "  --no-functions     leave the function list out of the JSON\n"
 	           "  --minhash          include each function's MinHash signature in the JSON\n"
+	           "  --blocks           include each function's basic blocks and edges in the JSON\n"
 	           "  --max-time MS      wall-time budget per file in milliseconds (default 60000)\n"
 	           "  --max-insns N      instruction budget per file (default 100000000)\n"
 	           "  -h, --help         this help\n\n"
@@ -203,11 +204,15 @@ static int scan_one(const char *path, const char *err, void *arg)
 
 int cmd_scan(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	        {"json", no_argument, 0, 'j'},           {"pretty", no_argument, 0, 'p'},
-	        {"no-functions", no_argument, 0, 'F'},   {"minhash", no_argument, 0, 'm'},
-	        {"max-time", required_argument, 0, 't'}, {"max-insns", required_argument, 0, 'i'},
-	        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+	static const struct option longopts[] = {{"json", no_argument, 0, 'j'},
+	                                         {"pretty", no_argument, 0, 'p'},
+	                                         {"no-functions", no_argument, 0, 'F'},
+	                                         {"minhash", no_argument, 0, 'm'},
+	                                         {"blocks", no_argument, 0, 'B'},
+	                                         {"max-time", required_argument, 0, 't'},
+	                                         {"max-insns", required_argument, 0, 'i'},
+	                                         {"help", no_argument, 0, 'h'},
+	                                         {0, 0, 0, 0}};
 	scan_opts o = {.report_flags = LINEAGE_REPORT_FUNCTIONS};
 	lineage_limits lim;
 	lineage_limits_default(&lim);
@@ -220,6 +225,7 @@ int cmd_scan(int argc, char **argv)
 		case 'p': o.report_flags |= LINEAGE_REPORT_PRETTY; break;
 		case 'F': o.report_flags &= ~(uint32_t)LINEAGE_REPORT_FUNCTIONS; break;
 		case 'm': o.report_flags |= LINEAGE_REPORT_MINHASH; break;
+		case 'B': o.report_flags |= LINEAGE_REPORT_BLOCKS; break;
 		case 't':
 		case 'i': {
 			unsigned long long v = strtoull(optarg, &end, 10);

@@ -17,7 +17,7 @@ bash scripts/fuzz-smoke.sh
 
 echo "== ASan+UBSan build and the same tests"
 CC=clang CXX=clang++ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DLINEAGE_SANITIZE=ON \
-  -DLINEAGE_BUILD_BENCH=OFF >/dev/null
+  -DLINEAGE_BUILD_BENCH=OFF -DLINEAGE_REALCODE_DIR="$PWD/build/realcode" >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"

@@ -1208,6 +1208,7 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 	fn->sources = c->sources;
 	fn->name = c->name;
 	bool truncated = false;
+	unsigned exits = 0, noret = 0; /* returns or leaves; calls that never return */
 	push_u64(d, &d->stack, c->addr);
 	while (d->stack.len && !d->oom) {
 		uint64_t va = LN_VEC_AT(&d->stack, uint64_t, --d->stack.len);
@@ -1230,11 +1231,12 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 			uint64_t next = va + in->len;
 			bool stop = false;
 			switch (in->kind) {
-			case IK_RET:
+			case IK_RET: exits++; /* fall through */
 			case IK_STOP: stop = true; break;
 			case IK_CALL:
 				if (in->target != next) add_call(d, va, in->target, import_of(d, in->target), 0);
 				stop = target_noreturn(d, in);
+				noret += stop;
 				break;
 			case IK_CALL_IND: {
 				const lineage_import *im = NULL;
@@ -1244,18 +1246,23 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 				}
 				add_call(d, va, im ? in->target : 0, im, 0);
 				stop = im && import_noreturn(im);
+				noret += stop;
 				break;
 			}
 			case IK_JCC:
-			case IK_JMP:
-				if ((in->target != c->addr && is_start(d, in->target)) || insn_at(d, in->target) < 0) {
+			case IK_JMP: {
+				int64_t tx = insn_at(d, in->target);
+				if (tx < 0 ||
+				    (in->target != c->addr && (LN_VEC_AT(&d->insns, insn, tx).flags & IF_START))) {
 					add_call(d, va, in->target, import_of(d, in->target), 1);
+					exits++;
 				} else if (in->target) {
 					push_u64(d, &d->stack, in->target);
 					push_u64(d, &d->ftargets, in->target);
 				}
 				stop = in->kind == IK_JMP;
 				break;
+			}
 			case IK_JMP_IND: {
 				stop = true;
 				if (in->flags & IF_JTAB) {
@@ -1266,8 +1273,10 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 						push_u64(d, &d->stack, t);
 						push_u64(d, &d->ftargets, t);
 					}
-				} else if (in->flags & IF_MEMSLOT) {
-					uint32_t *s = ln_map_get(&d->slot_imp, in->target);
+				} else {
+					exits++;
+					uint32_t *s =
+					        in->flags & IF_MEMSLOT ? ln_map_get(&d->slot_imp, in->target) : NULL;
 					if (s) add_call(d, va, in->target, &d->bin->imports[*s], 1);
 				}
 				break;
@@ -1276,12 +1285,15 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 			}
 			if (stop) break;
 			int64_t nx = insn_at(d, next);
-			if (nx >= 0 && (LN_VEC_AT(&d->insns, insn, nx).flags & IF_START))
+			if (nx >= 0 && (LN_VEC_AT(&d->insns, insn, nx).flags & IF_START)) {
+				exits++;
 				break; /* falls into the next function */
+			}
 			va = next;
 		}
 	}
 	if (truncated) fn->flags |= LINEAGE_FUNC_TRUNCATED;
+	if (!exits && noret && !truncated) fn->flags |= LINEAGE_FUNC_NORETURN;
 	size_t n = d->fbody.len;
 	if (!n || d->oom) return;
 	fins *body = d->fbody.items;

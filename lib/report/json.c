@@ -65,6 +65,26 @@ static cJSON *function_json(const lineage_function *f, uint32_t flags)
 	char h[17];
 	snprintf(h, sizeof(h), "%016llx", (unsigned long long)f->exact_hash);
 	cJSON_AddStringToObject(o, "exact_hash", h);
+	if (flags & LINEAGE_REPORT_BLOCKS) {
+		static const char *const kinds[] = {"fall", "jump", "cond", "switch"};
+		cJSON *bl = cJSON_AddArrayToObject(o, "block_list");
+		for (uint32_t i = 0; i < f->nblocks; i++) {
+			const lineage_block *b = &f->blocks[i];
+			cJSON *bo = cJSON_CreateObject();
+			add_hex(bo, "start", b->start);
+			cJSON_AddNumberToObject(bo, "size", b->size);
+			cJSON_AddNumberToObject(bo, "instructions", b->ninsn);
+			cJSON *succ = cJSON_AddArrayToObject(bo, "successors");
+			for (uint32_t e = 0; e < b->nedges; e++) {
+				const lineage_edge *ed = &f->edges[b->edge_first + e];
+				cJSON *eo = cJSON_CreateObject();
+				add_hex(eo, "target", ed->target);
+				cJSON_AddStringToObject(eo, "kind", ed->kind < 4 ? kinds[ed->kind] : "?");
+				cJSON_AddItemToArray(succ, eo);
+			}
+			cJSON_AddItemToArray(bl, bo);
+		}
+	}
 	cJSON *calls = cJSON_AddArrayToObject(o, "calls");
 	for (uint32_t i = 0; i < f->ncalls; i++) {
 		const lineage_call *c = &f->calls[i];

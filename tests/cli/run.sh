@@ -79,6 +79,25 @@ assert len(d["file"]["sha256"]) == 64
 PY
 done
 
+# --blocks: basic blocks with typed successors; the switch of fixture_dispatch
+# lists its cases; every successor is a block of the same function
+"$bin" scan --json --blocks "$fixtures/features-gcc-O2" >"$work/b.json" 2>"$work/err"
+python3 - "$work/b.json" <<'PY' && ok scan_blocks || bad scan_blocks "block list"
+import json, sys
+d = json.load(open(sys.argv[1]))
+fns = {f["name"]: f for f in d["code"]["function_list"] if f["name"]}
+for f in d["code"]["function_list"]:
+    starts = {b["start"] for b in f["block_list"]}
+    assert len(f["block_list"]) == f["blocks"], f["address"]
+    assert f["address"] in starts
+    for b in f["block_list"]:
+        for e in b["successors"]:
+            assert e["target"] in starts and e["kind"] in ("fall", "jump", "cond", "switch"), (f["address"], e)
+sw = [e for b in fns["fixture_dispatch"]["block_list"] for e in b["successors"] if e["kind"] == "switch"]
+assert len(sw) >= 10, sw
+assert "noreturn" in fns["fixture_fail"]["flags"]
+PY
+
 # docs: every long option in a command's --help is documented in docs/cli/<cmd>.md
 for cmd in scan; do
   doc=$here/../../docs/cli/$cmd.md

@@ -210,6 +210,15 @@ static void test_import_calls_named(void **state)
 		for (size_t o = 0; o < 3; o++) {
 			fixture_path(path, sizeof(path), "features", compilers[c], opts[o]);
 			lineage_sample *s = load(path);
+			/* a function that ends in exit() never returns; main does */
+			const lineage_function *nr = by_name(s, "fixture_fail"), *m = by_name(s, "main");
+			assert_non_null(nr);
+			assert_non_null(m);
+			if (!(nr->flags & LINEAGE_FUNC_NORETURN)) {
+				fprintf(stderr, "%s: fixture_fail is not marked noreturn\n", path);
+				fail();
+			}
+			assert_false(m->flags & LINEAGE_FUNC_NORETURN);
 			const lineage_function *f = by_name(s, "fixture_query_size");
 			assert_non_null(f);
 			bool ok = c < 2 ? calls_import(f, "libc.so.6", "ioctl")
