@@ -24,7 +24,14 @@
 #include "../fingerprint/fingerprint.h"
 
 enum { IK_SEQ, IK_RET, IK_JMP, IK_JCC, IK_CALL, IK_JMP_IND, IK_CALL_IND, IK_STOP };
-enum { IF_MEMSLOT = 1, IF_NOP = 2, IF_RARE = 4, IF_PROLOGUE = 8, IF_JTAB = 16, IF_START = 32 };
+enum {
+	IF_MEMSLOT = 1,
+	IF_NOP = 2,
+	IF_JTAB = 16,
+	IF_START = 32,
+	IF_SEQNEXT = 64 /* next record is the next insn */,
+	IF_IMPORT = 128 /* a direct call/jmp whose target is an import stub or thunk */
+};
 
 typedef struct insn {
 	uint64_t target; /* direct target, or the memory slot of an indirect jmp/call (IF_MEMSLOT) */
@@ -81,6 +88,8 @@ typedef struct dis {
 	ln_map stub_imp;         /* PLT stub -> import index */
 	ln_map imp_at;           /* code address -> import index + 1 (0: not an import thunk) */
 	ln_map reloc_at;         /* relocated slot -> index in bin->relocs */
+	uint8_t *imp_noret;      /* per import: 1 when it never returns */
+	const char **imp_names;  /* per import: "lib!name", built on first use */
 	uint64_t *rstart, *rend; /* function extents from FDE/.pdata, by start; rend is a running max */
 	size_t nranges;
 	uint64_t deadline, ninsn, nsince_clock;
@@ -88,7 +97,7 @@ typedef struct dis {
 	bool oom;
 	/* Phase B scratch */
 	uint32_t *stamp;
-	ln_vec stack, fbody, ftargets, fcalls;
+	ln_vec stack, fbody, ftargets, fcalls, scratch;
 } dis;
 
 /* ---------------------------------------------------------------- helpers */
@@ -248,12 +257,17 @@ static const char *const noreturn_names[] = {
         "__ubsan_handle_builtin_unreachable",
 };
 
-static bool import_noreturn(const lineage_import *im)
+static bool import_noreturn_name(const lineage_import *im)
 {
 	if (!im->name) return false;
 	for (size_t i = 0; i < sizeof(noreturn_names) / sizeof(noreturn_names[0]); i++)
 		if (!strcmp(im->name, noreturn_names[i])) return true;
 	return false;
+}
+
+static bool import_noreturn(const dis *d, const lineage_import *im)
+{
+	return d->imp_noret[im - d->bin->imports];
 }
 
 /* The import a code address stands for: an ELF PLT stub, or a thunk that is a
@@ -297,10 +311,10 @@ static bool target_noreturn(dis *d, const insn *in)
 	if (in->flags & IF_MEMSLOT) {
 		uint32_t *s = ln_map_get(&d->slot_imp, in->target);
 		if (s) im = &d->bin->imports[*s];
-	} else if (in->target) {
+	} else if (in->flags & IF_IMPORT) {
 		im = import_of(d, in->target);
 	}
-	return im && import_noreturn(im);
+	return im && import_noreturn(d, im);
 }
 
 /* ------------------------------------------------------- classification */
@@ -704,6 +718,7 @@ static void run(dis *d, uint64_t va)
 {
 	region *r = region_of(d, va);
 	if (!r || r->plt) return;
+	int64_t prev = -1; /* the record decoded just before, in this run */
 	for (;;) {
 		uint64_t off = va - r->va;
 		if (off >= r->size || r->imap[off]) return;
@@ -727,6 +742,8 @@ static void run(dis *d, uint64_t va)
 			return;
 		}
 		uint32_t idx = (uint32_t)(d->insns.len - 1);
+		if (prev >= 0) LN_VEC_AT(&d->insns, insn, prev).flags |= IF_SEQNEXT;
+		prev = idx;
 		d->ninsn++;
 		r->imap[off] = idx + 1;
 		for (uint8_t k = 1; k < zi.length; k++) r->imap[off + k] = IMAP_BODY;
@@ -734,8 +751,6 @@ static void run(dis *d, uint64_t va)
 		in->token = ln_fp_token(&zi, ops);
 		in->kind = IK_SEQ;
 		if (is_padding(&zi, ops, p)) in->flags |= IF_NOP;
-		if (is_rare(&zi, p)) in->flags |= IF_RARE;
-		if (is_prologue(&zi, ops)) in->flags |= IF_PROLOGUE;
 		uint64_t next = va + zi.length;
 		const ZydisDecodedOperand *o0 = &ops[0];
 
@@ -786,7 +801,10 @@ static void run(dis *d, uint64_t va)
 				in->kind = IK_CALL;
 				in->target = t;
 				if (t == next) break; /* call $+5: get the program counter */
-				if (in_exec(d, t) && !import_of(d, t)) add_cand(d, t, LINEAGE_SRC_CALL);
+				if (import_of(d, t))
+					in->flags |= IF_IMPORT;
+				else if (in_exec(d, t))
+					add_cand(d, t, LINEAGE_SRC_CALL);
 			} else {
 				in->kind = IK_CALL_IND;
 				if (o0->type == ZYDIS_OPERAND_TYPE_MEMORY && o0->mem.index == ZYDIS_REGISTER_NONE &&
@@ -826,6 +844,7 @@ static void run(dis *d, uint64_t va)
 			}
 			/* code addresses taken in code: lea of a rip-relative or absolute
 			 * address, or a 32-bit immediate (push offset f, mov edi, f) */
+			if (zi.mnemonic != ZYDIS_MNEMONIC_LEA && zi.raw.imm[0].size < 32) break;
 			for (uint8_t i = 0; i < zi.operand_count_visible; i++) {
 				uint64_t t;
 				if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY && zi.mnemonic == ZYDIS_MNEMONIC_LEA &&
@@ -896,7 +915,7 @@ static bool plausible(dis *d, uint64_t va, int strict)
 	region *r = region_of(d, va);
 	if (!r || r->plt || r->imap[va - r->va]) return false;
 	uint64_t at = va;
-	for (int n = 0; n < 256; n++) {
+	for (int n = 0; n < 64; n++) {
 		uint64_t off = at - r->va;
 		if (off >= r->size) return false;
 		uint32_t m = r->imap[off];
@@ -979,6 +998,23 @@ static void scan_data_pointers(dis *d, ln_vec *out)
 	}
 }
 
+/* Length of the multi-byte NOP at p (66* 2e? 0f 1f /0, or 66 90), 0 when it
+ * is none: the compilers' padding, skipped without a full decode. */
+static size_t nop_len(const uint8_t *p, uint64_t avail)
+{
+	size_t i = 0;
+	while (i < 8 && i < avail && (p[i] == 0x66 || p[i] == 0x2e)) i++;
+	if (i && i < avail && p[i] == 0x90) return i + 1;
+	if (i + 3 > avail || p[i] != 0x0f || p[i + 1] != 0x1f) return 0;
+	uint8_t modrm = p[i + 2];
+	if ((modrm >> 3 & 7) != 0) return 0;
+	size_t n = i + 3, mod = modrm >> 6;
+	if (mod != 3 && (modrm & 7) == 4) n++; /* SIB */
+	if (mod == 1) n += 1;
+	if (mod == 2 || (mod == 0 && (modrm & 7) == 5)) n += 4;
+	return n <= avail ? n : 0;
+}
+
 /* Gaps: bytes no decoded instruction covers. Skip padding, then try a
  * function start; on failure move to the next 16-byte boundary after a pad. */
 static void scan_gaps(dis *d, int strict)
@@ -998,6 +1034,13 @@ static void scan_gaps(dis *d, int strict)
 			const uint8_t *p = r->data + off;
 			if (p[0] == 0xcc || p[0] == 0x90 || p[0] == 0x00) {
 				off++;
+				continue;
+			}
+			size_t nl = nop_len(p, r->size - off);
+			if (nl) {
+				bool clear = true;
+				for (size_t k = 1; k < nl && clear; k++) clear = !r->imap[off + k];
+				off += clear ? nl : 1;
 				continue;
 			}
 			if ((decode(d, p, r->size - off, &zi, ops)) && is_padding(&zi, ops, p)) {
@@ -1144,9 +1187,15 @@ static bool bsearch_u64(const uint64_t *v, size_t n, uint64_t x)
 static const char *import_name(dis *d, const lineage_import *im)
 {
 	if (!im) return NULL;
+	const char **slot = &d->imp_names[im - d->bin->imports];
+	if (*slot) return *slot;
+	const char *lib = im->library && im->library[0] ? im->library : "?";
 	if (im->name)
-		return ln_arena_printf(d->arena, "%s!%s", im->library && im->library[0] ? im->library : "?", im->name);
-	return ln_arena_printf(d->arena, "%s!#%u", im->library && im->library[0] ? im->library : "?", im->ordinal);
+		*slot = ln_arena_printf(d->arena, "%s!%s", lib, im->name);
+	else
+		*slot = ln_arena_printf(d->arena, "%s!#%u", lib, im->ordinal);
+	if (!*slot) d->oom = true;
+	return *slot;
 }
 
 static void add_call(dis *d, uint64_t site, uint64_t target, const lineage_import *im, int tail)
@@ -1176,26 +1225,21 @@ static void sort_body(dis *d, fins *body, size_t n, uint32_t fnid)
 	}
 	if (sorted) return;
 	region *r = region_of(d, lo);
-	if (r && hi - r->va < r->size && hi - lo <= 16 * (uint64_t)n) {
+	if (r && hi - r->va < r->size && hi - lo <= 16 * (uint64_t)n && ln_vec_reserve(&d->scratch, n)) {
+		fins *out = d->scratch.items;
 		size_t k = 0;
-		for (uint64_t off = lo - r->va; off <= hi - r->va; off++) {
-			uint32_t m = r->imap[off];
-			k += m && m != IMAP_BODY && d->stamp[m - 1] == fnid;
-		}
-		if (k != n) {
-			ln_sort(body, n, sizeof(*body), cmp_fins);
-			return;
-		}
-		k = 0;
-		for (uint64_t off = lo - r->va; off <= hi - r->va && k < n; off++) {
+		for (uint64_t off = lo - r->va; off <= hi - r->va && k < n; off += 1) {
 			uint32_t m = r->imap[off];
 			if (m && m != IMAP_BODY && d->stamp[m - 1] == fnid) {
-				body[k].addr = r->va + off;
-				body[k].idx = m - 1;
+				out[k].addr = r->va + off;
+				out[k].idx = m - 1;
 				k++;
 			}
 		}
-		if (k == n) return;
+		if (k == n) {
+			memcpy(body, out, n * sizeof(*body));
+			return;
+		}
 	}
 	ln_sort(body, n, sizeof(*body), cmp_fins);
 }
@@ -1212,8 +1256,8 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 	push_u64(d, &d->stack, c->addr);
 	while (d->stack.len && !d->oom) {
 		uint64_t va = LN_VEC_AT(&d->stack, uint64_t, --d->stack.len);
+		int64_t ix = insn_at(d, va);
 		for (;;) {
-			int64_t ix = insn_at(d, va);
 			if (ix < 0 || d->stamp[ix] == fnid) break;
 			if (d->fbody.len >= d->lim->max_function_instructions) {
 				truncated = true;
@@ -1234,7 +1278,9 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 			case IK_RET: exits++; /* fall through */
 			case IK_STOP: stop = true; break;
 			case IK_CALL:
-				if (in->target != next) add_call(d, va, in->target, import_of(d, in->target), 0);
+				if (in->target != next)
+					add_call(d, va, in->target,
+					         in->flags & IF_IMPORT ? import_of(d, in->target) : NULL, 0);
 				stop = target_noreturn(d, in);
 				noret += stop;
 				break;
@@ -1245,7 +1291,7 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 					if (s) im = &d->bin->imports[*s];
 				}
 				add_call(d, va, im ? in->target : 0, im, 0);
-				stop = im && import_noreturn(im);
+				stop = im && import_noreturn(d, im);
 				noret += stop;
 				break;
 			}
@@ -1284,12 +1330,13 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 			default: break;
 			}
 			if (stop) break;
-			int64_t nx = insn_at(d, next);
+			int64_t nx = (in->flags & IF_SEQNEXT) ? ix + 1 : insn_at(d, next);
 			if (nx >= 0 && (LN_VEC_AT(&d->insns, insn, nx).flags & IF_START)) {
 				exits++;
 				break; /* falls into the next function */
 			}
 			va = next;
+			ix = nx;
 		}
 	}
 	if (truncated) fn->flags |= LINEAGE_FUNC_TRUNCATED;
@@ -1497,6 +1544,10 @@ static int setup(dis *d)
 	for (size_t i = 0; i < bin->nrelocs; i++)
 		if (bin->relocs[i].target && !ln_map_put(&d->reloc_at, bin->relocs[i].where, (uint32_t)i))
 			return LINEAGE_ENOMEM;
+	d->imp_noret = ln_arena_alloc(d->arena, bin->nimports + 1);
+	d->imp_names = ln_arena_alloc(d->arena, (bin->nimports + 1) * sizeof(char *));
+	if (!d->imp_noret || !d->imp_names) return LINEAGE_ENOMEM;
+	for (size_t i = 0; i < bin->nimports; i++) d->imp_noret[i] = import_noreturn_name(&bin->imports[i]);
 	for (size_t i = 0; i < bin->nimports; i++) {
 		const lineage_import *im = &bin->imports[i];
 		if (im->slot && !ln_map_get(&d->slot_imp, im->slot) && !ln_map_put(&d->slot_imp, im->slot, (uint32_t)i))
@@ -1535,8 +1586,8 @@ static void seed(dis *d)
 static void teardown(dis *d)
 {
 	for (size_t i = 0; i < d->nregs; i++) ln_free(d->regs[i].imap);
-	ln_vec *vs[] = {&d->insns,   &d->cands, &d->work,  &d->refs,  &d->jtabs,    &d->jtargets,
-	                &d->pending, &d->jumps, &d->stack, &d->fbody, &d->ftargets, &d->fcalls};
+	ln_vec *vs[] = {&d->insns, &d->cands, &d->work,  &d->refs,     &d->jtabs,  &d->jtargets, &d->pending,
+	                &d->jumps, &d->stack, &d->fbody, &d->ftargets, &d->fcalls, &d->scratch};
 	for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) ln_vec_free(vs[i]);
 	ln_map *ms[] = {&d->cand_at, &d->slot_imp, &d->stub_imp, &d->imp_at, &d->reloc_at};
 	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) ln_map_free(ms[i]);
@@ -1567,6 +1618,7 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 	ln_vec_init(&d.fbody, sizeof(fins));
 	ln_vec_init(&d.ftargets, sizeof(uint64_t));
 	ln_vec_init(&d.fcalls, sizeof(lineage_call));
+	ln_vec_init(&d.scratch, sizeof(fins));
 	ln_map_init(&d.cand_at);
 	ln_map_init(&d.slot_imp);
 	ln_map_init(&d.stub_imp);

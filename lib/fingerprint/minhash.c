@@ -36,18 +36,24 @@ void ln_fp_function(lineage_function *fn)
 	}
 	/* densify: an empty bin takes the value of the next bin that was
 	 * non-empty, salted by the distance so that two empty bins do not agree
-	 * by accident */
+	 * by accident. One pass backwards around the circle from a non-empty
+	 * bin keeps "the next non-empty bin" at hand. */
 	uint32_t orig[LINEAGE_MINHASH_K];
 	memcpy(orig, fn->minhash, sizeof(orig));
-	for (size_t i = 0; i < k; i++) {
-		if (orig[i] != UINT32_MAX) continue;
-		for (size_t d = 1; d < k; d++) {
-			uint32_t v = orig[(i + d) % k];
-			if (v == UINT32_MAX) continue;
-			uint32_t w = v * 0x9e3779b1u + (uint32_t)d * 0x85ebca6bu;
-			fn->minhash[i] = w == UINT32_MAX ? w - 1 : w;
-			break;
+	size_t start = k;
+	for (size_t i = 0; i < k && start == k; i++)
+		if (orig[i] != UINT32_MAX) start = i;
+	if (start == k) return;
+	size_t next = start;
+	for (size_t step = 1; step < k; step++) {
+		size_t i = (start + k - step) % k;
+		if (orig[i] != UINT32_MAX) {
+			next = i;
+			continue;
 		}
+		size_t dist = (next + k - i) % k;
+		uint32_t w = orig[next] * 0x9e3779b1u + (uint32_t)dist * 0x85ebca6bu;
+		fn->minhash[i] = w == UINT32_MAX ? w - 1 : w;
 	}
 }
 

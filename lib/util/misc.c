@@ -31,9 +31,9 @@ bool ln_vec_reserve(ln_vec *v, size_t n)
 	return true;
 }
 
-void *ln_vec_push(ln_vec *v)
+void *ln_vec_push_slow(ln_vec *v)
 {
-	if (v->len == v->cap && !ln_vec_reserve(v, v->len + 1)) return NULL;
+	if (!ln_vec_reserve(v, v->len + 1)) return NULL;
 	void *slot = (char *)v->items + v->len * v->item;
 	memset(slot, 0, v->item);
 	v->len++;

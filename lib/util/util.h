@@ -38,7 +38,16 @@ typedef struct ln_vec {
 	bool full; /* a limit was reached and reported (loaders) */
 } ln_vec;
 void ln_vec_init(ln_vec *v, size_t item_size);
-void *ln_vec_push(ln_vec *v); /* zeroed slot, NULL on OOM */
+void *ln_vec_push_slow(ln_vec *v);
+/* A zeroed slot at the end, NULL on OOM. */
+static inline void *ln_vec_push(ln_vec *v)
+{
+	if (v->len == v->cap) return ln_vec_push_slow(v);
+	void *slot = (char *)v->items + v->len * v->item;
+	memset(slot, 0, v->item);
+	v->len++;
+	return slot;
+}
 bool ln_vec_reserve(ln_vec *v, size_t n);
 void ln_vec_clear(ln_vec *v);
 void ln_vec_free(ln_vec *v);
