@@ -513,60 +513,52 @@ static int backtrack(dis *d, region *r, uint64_t site, uint64_t *chain, int max)
 	return n;
 }
 
-/* "mov reg, [slot]; call reg": the slot an indirect call through a register
- * reads, when the register was loaded from a fixed address just before. */
-static bool reg_loaded_from(dis *d, region *r, uint64_t site, ZydisRegister reg, uint64_t *slot)
+/* Decode the nearest instruction before site (in address order, up to max
+ * back) that writes reg; false when there is none or decoding fails. */
+static bool nearest_writer(dis *d, region *r, uint64_t site, ZydisRegister reg, int max, ZydisDecodedInstruction *zi,
+                           ZydisDecodedOperand *ops, uint64_t *va)
 {
-	uint64_t chain[6];
-	int n = backtrack(d, r, site, chain, 6);
+	uint64_t chain[400];
+	int n = backtrack(d, r, site, chain, max < 400 ? max : 400);
 	ZydisRegister want = ZydisRegisterGetLargestEnclosing(d->mode, reg);
 	for (int i = 0; i < n; i++) {
-		ZydisDecodedInstruction zi;
-		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 		uint64_t off = chain[i];
-		if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d->dec, r->data + off, r->size - off, &zi, ops)))
-			return false;
-		bool writes = false;
-		for (uint8_t k = 0; k < zi.operand_count; k++)
+		if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d->dec, r->data + off, r->size - off, zi, ops))) return false;
+		for (uint8_t k = 0; k < zi->operand_count; k++)
 			if (ops[k].type == ZYDIS_OPERAND_TYPE_REGISTER &&
 			    (ops[k].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
-			    ZydisRegisterGetLargestEnclosing(d->mode, ops[k].reg.value) == want)
-				writes = true;
-		if (!writes) continue;
-		return zi.mnemonic == ZYDIS_MNEMONIC_MOV && ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY &&
-		       ops[1].mem.index == ZYDIS_REGISTER_NONE && ops[1].size == d->ptrsize * 8 &&
-		       ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&zi, &ops[1], r->va + off, slot)) &&
-		       ln_map_get(&d->slot_imp, *slot);
+			    ZydisRegisterGetLargestEnclosing(d->mode, ops[k].reg.value) == want) {
+				*va = r->va + off;
+				return true;
+			}
 	}
 	return false;
 }
 
+/* "mov reg, [slot]; call reg": the slot an indirect call through a register
+ * reads, when the register was loaded from a fixed address just before. */
+static bool reg_loaded_from(dis *d, region *r, uint64_t site, ZydisRegister reg, uint64_t *slot)
+{
+	ZydisDecodedInstruction zi;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	uint64_t va;
+	return nearest_writer(d, r, site, reg, 6, &zi, ops, &va) && zi.mnemonic == ZYDIS_MNEMONIC_MOV &&
+	       ops[1].type == ZYDIS_OPERAND_TYPE_MEMORY && ops[1].mem.index == ZYDIS_REGISTER_NONE &&
+	       ops[1].size == d->ptrsize * 8 && ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&zi, &ops[1], va, slot)) &&
+	       ln_map_get(&d->slot_imp, *slot);
+}
+
 /* The constant a register holds at site, when the nearest instruction before
- * it (in address order, up to 400 back) that writes it is a lea of a fixed
- * address. */
+ * it (up to 400 back) that writes it is a lea of a fixed address. */
 static bool reg_value_before(dis *d, region *r, uint64_t site, ZydisRegister reg, uint64_t *val)
 {
-	uint64_t chain[400];
-	int n = backtrack(d, r, site, chain, 400);
-	ZydisRegister want = ZydisRegisterGetLargestEnclosing(d->mode, reg);
-	for (int i = 0; i < n; i++) {
-		ZydisDecodedInstruction zi;
-		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-		uint64_t off = chain[i];
-		if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&d->dec, r->data + off, r->size - off, &zi, ops)))
-			return false;
-		bool writes = false;
-		for (uint8_t k = 0; k < zi.operand_count; k++)
-			if (ops[k].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-			    (ops[k].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) &&
-			    ZydisRegisterGetLargestEnclosing(d->mode, ops[k].reg.value) == want)
-				writes = true;
-		if (!writes) continue;
-		return zi.mnemonic == ZYDIS_MNEMONIC_LEA && ops[1].mem.index == ZYDIS_REGISTER_NONE &&
-		       (ops[1].mem.base == ZYDIS_REGISTER_RIP || ops[1].mem.base == ZYDIS_REGISTER_NONE) &&
-		       ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&zi, &ops[1], r->va + off, val));
-	}
-	return false;
+	ZydisDecodedInstruction zi;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	uint64_t va;
+	return nearest_writer(d, r, site, reg, 400, &zi, ops, &va) && zi.mnemonic == ZYDIS_MNEMONIC_LEA &&
+	       ops[1].mem.index == ZYDIS_REGISTER_NONE &&
+	       (ops[1].mem.base == ZYDIS_REGISTER_RIP || ops[1].mem.base == ZYDIS_REGISTER_NONE) &&
+	       ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&zi, &ops[1], va, val));
 }
 
 /* At an indirect jmp: look back over the instructions decoded just before it
