@@ -94,6 +94,7 @@ typedef struct dis {
 	size_t nranges;
 	uint64_t deadline, ninsn, nsince_clock;
 	const char *budget_hit;
+	bool code_cut; /* executable sections beyond max_code_bytes were left out */
 	bool oom;
 	/* Phase B scratch */
 	uint32_t *stamp;
@@ -1483,7 +1484,10 @@ static int setup(dis *d)
 		uint64_t avail;
 		if (lineage_binary_va_bytes(&p, &avail, bin, s->vaddr) != 0 || !avail) continue;
 		uint64_t size = s->vsize && s->vsize < avail ? s->vsize : avail;
-		if (total + size > (256ull << 20)) break; /* bound the per-byte map */
+		if (total + size > d->lim->max_code_bytes) { /* bound the per-byte map: 4 bytes per code byte */
+			d->code_cut = true;
+			break;
+		}
 		bool overlap = false;
 		for (size_t j = 0; j < d->nregs; j++)
 			if (s->vaddr < d->regs[j].va + d->regs[j].size && d->regs[j].va < s->vaddr + size)
@@ -1684,7 +1688,7 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 		}
 	}
 	out->ninsn = d.ninsn;
-	out->budget_hit = d.budget_hit;
+	out->budget_hit = d.budget_hit ? d.budget_hit : d.code_cut ? "code size" : NULL;
 	teardown(&d);
 	if (rc != 0) {
 		out->functions = NULL;

@@ -10,7 +10,7 @@ typedef struct ln_disasm_out {
 	lineage_function *functions; /* sorted by address, in the arena */
 	size_t nfunctions;
 	uint64_t ninsn;         /* instructions decoded */
-	const char *budget_hit; /* NULL, "instructions", "functions" or "time" (static string) */
+	const char *budget_hit; /* NULL, "instructions", "functions", "time" or "code size" (static) */
 } ln_disasm_out;
 
 /* Discover, disassemble and fingerprint every function of bin.

@@ -343,6 +343,14 @@ static void test_budgets(void **state)
 		if (i == 2) assert_true(truncated > 100);
 		lineage_sample_free(s);
 	}
+	/* executable bytes: a file whose code is over the limit is analysed up to it */
+	lineage_limits_default(&lim);
+	lim.max_code_bytes = 4096;
+	assert_int_equal(lineage_ctx_set_limits(ctx, &lim), 0);
+	lineage_sample *s = load("/usr/bin/ls");
+	assert_non_null(lineage_sample_budget_hit(s));
+	assert_string_equal(lineage_sample_budget_hit(s), "code size");
+	lineage_sample_free(s);
 	lineage_limits_default(&lim);
 	assert_int_equal(lineage_ctx_set_limits(ctx, &lim), 0);
 }
