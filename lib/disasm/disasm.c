@@ -1183,12 +1183,19 @@ static const char *import_name(dis *d, const lineage_import *im)
 	const char **slot = &d->imp_names[im - d->bin->imports];
 	if (*slot) return *slot;
 	const char *lib = im->library && im->library[0] ? im->library : "?";
-	if (im->name)
-		*slot = ln_arena_printf(d->arena, "%s!%s", lib, im->name);
-	else
-		*slot = ln_arena_printf(d->arena, "%s!#%u", lib, im->ordinal);
-	if (!*slot) d->oom = true;
-	return *slot;
+	char *name = im->name ? ln_arena_printf(d->arena, "%s!%s", lib, im->name)
+	                      : ln_arena_printf(d->arena, "%s!#%u", lib, im->ordinal);
+	if (!name) {
+		d->oom = true;
+		return NULL;
+	}
+	/* Windows library names are case-insensitive and linkers spell them
+	 * differently (KERNEL32.dll, kernel32.dll): one spelling, lower case */
+	if (d->bin->format == LINEAGE_FORMAT_PE)
+		for (char *p = name; *p && *p != '!'; p++)
+			if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+	*slot = name;
+	return name;
 }
 
 static void add_call(dis *d, uint64_t site, uint64_t target, const lineage_import *im, int tail)

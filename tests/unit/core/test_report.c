@@ -57,7 +57,7 @@ static bool any_call(const cJSON *fn, const char *import)
 	cJSON_ArrayForEach(c, cJSON_GetObjectItem(fn, "calls"))
 	{
 		const cJSON *imp = cJSON_GetObjectItem(c, "import");
-		if (cJSON_IsString(imp) && !strcasecmp(imp->valuestring, import)) return true;
+		if (cJSON_IsString(imp) && !strcmp(imp->valuestring, import)) return true;
 	}
 	return false;
 }

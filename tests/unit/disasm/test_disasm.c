@@ -196,7 +196,7 @@ static bool calls_import(const lineage_function *f, const char *lib, const char 
 		if (!imp) continue;
 		const char *bang = strchr(imp, '!');
 		if (bang && !strcmp(bang + 1, name) && (size_t)(bang - imp) == strlen(lib) &&
-		    !strncasecmp(imp, lib, strlen(lib)))
+		    !strncmp(imp, lib, strlen(lib)))
 			return true;
 	}
 	return false;
