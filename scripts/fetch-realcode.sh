@@ -101,7 +101,14 @@ fetch_sqlite() {
 	command -v npm >/dev/null || ensure_pkgs npm
 	local dl="$work/sqlite" tgz
 	mkdir -p "$dl"
-	(cd "$dl" && npm pack --silent --ignore-scripts "$npm_sqlite" >/dev/null)
+	# the system's CA bundle (which a TLS-inspecting proxy's CA joins), not
+	# only the one Node.js carries
+	local ca=()
+	[ -f /etc/ssl/certs/ca-certificates.crt ] && ca=(--cafile /etc/ssl/certs/ca-certificates.crt)
+	if ! (cd "$dl" && npm pack --ignore-scripts --loglevel=error "${ca[@]}" "$npm_sqlite" >/dev/null); then
+		echo "fetch-realcode: npm pack $npm_sqlite failed" >&2
+		exit 1
+	fi
 	tgz=$(ls "$dl"/*.tgz | head -1)
 	tar --no-same-owner -xzf "$tgz" -C "$dl" package/deps/sqlite3
 	[ -f "$dl/package/deps/sqlite3/sqlite3.c" ] || { echo "fetch-realcode: no sqlite3.c in $tgz" >&2; exit 1; }
