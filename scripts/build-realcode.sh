@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build real programs and libraries from the trees scripts/fetch-realcode.sh
-# fetched (zlib, Lua 5.4, bzip2, the SQLite amalgamation) with gcc and clang
+# fetched (zlib, Lua 5.4, bzip2, Mbed TLS) with gcc and clang
 # (ELF, x86-64) and mingw-w64 (PE, x86-64 and i686) at -O0/-O2/-Os/-O3, for
 # the function-discovery acceptance test (tests/e2e/funcs.sh). Normal builds:
 # -g0, no section tricks. Each binary OUT/NAME keeps its symbol table (the
@@ -32,7 +32,7 @@ if [ -f "$stamp" ] && [ "$stamp" -nt "$self" ]; then
 		exit 0
 	fi
 fi
-for d in zlib/zlib.h lua/src/lvm.c bzip2/bzlib.c sqlite/sqlite3.c; do
+for d in zlib/zlib.h lua/src/lvm.c bzip2/bzlib.c mbedtls/library/aes.c; do
 	[ -f "$src/$d" ] || { echo "build-realcode: $src/$d missing (run scripts/fetch-realcode.sh)" >&2; exit 1; }
 done
 for c in gcc clang x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc strip x86_64-w64-mingw32-strip \
@@ -41,10 +41,10 @@ for c in gcc clang x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc strip x86_64-w64-
 done
 
 # PROG COMPILER OPT. Compilers: gcc, clang (ELF x86-64), mingw64 (PE x86-64),
-# mingw32 (PE i686). The slow SQLite builds come first so that the two
+# mingw32 (PE i686). The slow Mbed TLS builds come first so that the two
 # parallel lanes end together.
 jobs=(
-	"sqlite mingw64 O2" "sqlite clang Os" "sqlite gcc O0"
+	"mbedtls mingw64 O2" "mbedtls clang Os" "mbedtls gcc O0" "mbedtls mingw32 O3"
 	"lua gcc O2" "lua clang O0" "lua gcc Os" "lua clang O3" "lua mingw64 O2" "lua mingw32 Os"
 	"luac gcc O3" "luac clang Os" "luac mingw32 O3" "liblua clang O2"
 	"zlib gcc O2" "zlib clang Os" "zlib gcc O0" "zlib mingw64 O2" "zlib mingw32 O0"
@@ -71,7 +71,7 @@ build_one() {
 	for f in "$l"/*.c; do [[ $f == */lua.c || $f == */luac.c ]] || lua+=("$f"); done
 	for f in blocksort huffman crctable randtable compress decompress bzlib; do bz+=("$b/$f.c"); done
 	case $prog in
-	sqlite) srcs=("$src/sqlite/sqlite3.c") shared=1 ;;
+	mbedtls) srcs=("$src/mbedtls/library/"*.c) flags+=(-I"$src/mbedtls/include") shared=1 ;;
 	lua) srcs=("${lua[@]}" "$l/lua.c") ;;
 	luac) srcs=("${lua[@]}" "$l/luac.c") ;;
 	liblua) srcs=("${lua[@]}") shared=1 ;;
@@ -83,15 +83,16 @@ build_one() {
 	if [ $pe = 1 ]; then
 		# bzlib.h declares function pointers on Windows unless BZ_EXPORT is set
 		[[ $prog == *bz* ]] && flags+=(-DBZ_EXPORT)
+		[ "$prog" = mbedtls ] && libs=(-lws2_32 -ladvapi32 -lbcrypt)
 		case $prog in
-		sqlite) name=sqlite3 ;;
+		mbedtls) name=mbedtls ;;
 		zlib) name=zlib1 ;;
 		*) name=$prog ;;
 		esac
 		if [ $shared = 1 ]; then name=$name-$cc-$opt.dll; else name=$name-$cc-$opt.exe; fi
 	else
 		case $prog in
-		sqlite) name=libsqlite3 libs=(-lpthread -ldl -lm) ;;
+		mbedtls) name=libmbedtls ;;
 		zlib) name=libz ;;
 		*) name=$prog ;;
 		esac

@@ -2,13 +2,12 @@
 # Fetch real C source trees that nobody on this project wrote, for the
 # function-discovery acceptance test (tests/e2e/funcs.sh, built by
 # scripts/build-realcode.sh):
-#   DEST/zlib  DEST/lua  DEST/bzip2   pristine upstream tarballs of Debian's
-#                                     source packages zlib, lua5.4 and bzip2
-#                                     (apt-get source --download-only)
-#   DEST/sqlite                       the SQLite amalgamation shipped in the
-#                                     npm package better-sqlite3 (deps/sqlite3)
-# Only the package clients are used: apt-get and npm, with the machine's own
-# apt sources (deb-src is switched on in them when missing).
+#   DEST/zlib DEST/lua DEST/bzip2 DEST/mbedtls
+#       pristine upstream tarballs of Debian's source packages zlib, lua5.4,
+#       bzip2 and mbedtls (apt-get source --download-only)
+# Only apt-get is used, with the machine's own apt sources (deb-src is
+# switched on in them when missing): a fresh Debian machine reaches its
+# mirrors, while other registries may sit behind TLS it cannot verify.
 # Idempotent: a tree that DEST already has is kept. Nothing fetched is run.
 #   usage: fetch-realcode.sh DEST
 set -euo pipefail
@@ -17,14 +16,12 @@ mkdir -p "$dest"
 dest=$(cd "$dest" && pwd)
 
 # name:Debian source package:a file the tree must have
-deb_trees=(zlib:zlib:zlib.h lua:lua5.4:src/lvm.c bzip2:bzip2:bzlib.c)
-npm_sqlite=better-sqlite3@12.9.0
+deb_trees=(zlib:zlib:zlib.h lua:lua5.4:src/lvm.c bzip2:bzip2:bzlib.c mbedtls:mbedtls:library/aes.c)
 
 have() { [ -f "$dest/$1/.fetched" ]; }
 
 need_fetch=0
 for t in "${deb_trees[@]}"; do have "${t%%:*}" || need_fetch=1; done
-have sqlite || need_fetch=1
 if [ $need_fetch = 0 ]; then
 	echo "realcode sources already in $dest: $(cat "$dest"/*/.fetched | tr '\n' ' ')"
 	exit 0
@@ -96,33 +93,9 @@ fetch_deb() {
 	echo "fetched $pkg ($(basename "$orig")) into $dest/$name"
 }
 
-fetch_sqlite() {
-	have sqlite && return 0
-	command -v npm >/dev/null || ensure_pkgs npm
-	local dl="$work/sqlite" tgz
-	mkdir -p "$dl"
-	# the system's CA bundle (which a TLS-inspecting proxy's CA joins), not
-	# only the one Node.js carries
-	local ca=()
-	[ -f /etc/ssl/certs/ca-certificates.crt ] && ca=(--cafile /etc/ssl/certs/ca-certificates.crt)
-	if ! (cd "$dl" && npm pack --ignore-scripts --loglevel=error "${ca[@]}" "$npm_sqlite" >/dev/null); then
-		echo "fetch-realcode: npm pack $npm_sqlite failed" >&2
-		exit 1
-	fi
-	tgz=$(ls "$dl"/*.tgz | head -1)
-	tar --no-same-owner -xzf "$tgz" -C "$dl" package/deps/sqlite3
-	[ -f "$dl/package/deps/sqlite3/sqlite3.c" ] || { echo "fetch-realcode: no sqlite3.c in $tgz" >&2; exit 1; }
-	rm -rf "${dest:?}/sqlite"
-	mv "$dl/package/deps/sqlite3" "$dest/sqlite"
-	echo "$npm_sqlite $(sed -n 's/^#define SQLITE_VERSION *"\(.*\)"/sqlite-\1/p' "$dest/sqlite/sqlite3.h")" \
-		>"$dest/sqlite/.fetched"
-	echo "fetched $(cat "$dest/sqlite/.fetched") into $dest/sqlite"
-}
-
 ensure_pkgs bzip2 # zlib's upstream tarball is .tar.bz2
 for t in "${deb_trees[@]}"; do
 	IFS=: read -r name pkg check <<<"$t"
 	fetch_deb "$name" "$pkg" "$check"
 done
-fetch_sqlite
 echo "realcode sources in $dest: $(cat "$dest"/*/.fetched | tr '\n' ' ')"

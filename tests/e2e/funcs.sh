@@ -2,7 +2,7 @@
 # Acceptance test of function discovery on real code.
 #
 # 1. Real C programs and libraries nobody here wrote (zlib, Lua 5.4, bzip2,
-#    SQLite) are fetched and built with gcc, clang and mingw-w64 at several
+#    Mbed TLS) are fetched and built with gcc, clang and mingw-w64 at several
 #    optimization levels (scripts/fetch-realcode.sh, scripts/build-realcode.sh).
 #    Each binary has a stripped copy.
 # 2. For each binary, the function starts lineage finds in the STRIPPED copy
