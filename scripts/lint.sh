@@ -17,7 +17,8 @@ done
 rm -f /tmp/lint.$$
 # 3. formatting
 if command -v clang-format >/dev/null; then
-  files=$(git ls-files 'lib/*.c' 'lib/*.h' 'cli/*.c' 'cli/*.h' 'include/*.h' 'bench/*.c' 'fuzz/*.c' 2>/dev/null)
+  files=$(git ls-files 'lib/*.c' 'lib/*.h' 'cli/*.c' 'cli/*.h' 'include/*.h' 'bench/*.c' 'fuzz/*.c' 'fuzz/*.h' \
+    'tests/unit/*.c' 'tests/tools/*.c' 2>/dev/null)
   unformatted=$(for f in $files; do clang-format "$f" | cmp -s - "$f" || echo "$f"; done)
   if [ -n "$unformatted" ]; then echo "not clang-formatted (run clang-format -i):"; echo "$unformatted"; fail=1; fi
 fi

@@ -132,9 +132,9 @@ static void test_allocation_failures(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_missing_file),      cmocka_unit_test(test_strerror_total),
-		cmocka_unit_test(test_file_size_limit),   cmocka_unit_test(test_raw_blob),
-		cmocka_unit_test(test_allocation_failures),
+	        cmocka_unit_test(test_missing_file),        cmocka_unit_test(test_strerror_total),
+	        cmocka_unit_test(test_file_size_limit),     cmocka_unit_test(test_raw_blob),
+	        cmocka_unit_test(test_allocation_failures),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

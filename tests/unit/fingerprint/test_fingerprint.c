@@ -22,8 +22,16 @@ static uint32_t token_of(const uint8_t *code, size_t len, ZydisMachineMode mode,
 	return ln_fp_token(&insn, ops);
 }
 
-#define TOK64(...) ({ static const uint8_t c_[] = {__VA_ARGS__}; token_of(c_, sizeof(c_), ZYDIS_MACHINE_MODE_LONG_64, NULL, 0); })
-#define TOK32(...) ({ static const uint8_t c_[] = {__VA_ARGS__}; token_of(c_, sizeof(c_), ZYDIS_MACHINE_MODE_LEGACY_32, NULL, 0); })
+#define TOK64(...)                                                                                                     \
+	({                                                                                                             \
+		static const uint8_t c_[] = {__VA_ARGS__};                                                             \
+		token_of(c_, sizeof(c_), ZYDIS_MACHINE_MODE_LONG_64, NULL, 0);                                         \
+	})
+#define TOK32(...)                                                                                                     \
+	({                                                                                                             \
+		static const uint8_t c_[] = {__VA_ARGS__};                                                             \
+		token_of(c_, sizeof(c_), ZYDIS_MACHINE_MODE_LEGACY_32, NULL, 0);                                       \
+	})
 
 static void test_addresses_masked(void **state)
 {
@@ -31,7 +39,8 @@ static void test_addresses_masked(void **state)
 	/* call rel32 to two different targets */
 	assert_int_equal(TOK64(0xe8, 0x10, 0x00, 0x00, 0x00), TOK64(0xe8, 0x00, 0x20, 0x30, 0x00));
 	/* lea rax,[rip+X] with different X */
-	assert_int_equal(TOK64(0x48, 0x8d, 0x05, 0x11, 0x22, 0x00, 0x00), TOK64(0x48, 0x8d, 0x05, 0x00, 0x10, 0x00, 0x00));
+	assert_int_equal(TOK64(0x48, 0x8d, 0x05, 0x11, 0x22, 0x00, 0x00),
+	                 TOK64(0x48, 0x8d, 0x05, 0x00, 0x10, 0x00, 0x00));
 	/* i386 absolute: mov eax,[0x403000] vs [0x10403000] (relocated) */
 	assert_int_equal(TOK32(0xa1, 0x00, 0x30, 0x40, 0x00), TOK32(0xa1, 0x00, 0x30, 0x40, 0x10));
 	/* push imm32 of an address vs another address */
@@ -62,7 +71,8 @@ static void test_constants_and_registers_kept(void **state)
 
 static void fill(lineage_function *f, uint32_t *toks, size_t n, uint32_t seed, size_t change_from)
 {
-	for (size_t i = 0; i < n; i++) toks[i] = i < change_from ? (uint32_t)(i * 2654435761u) : (uint32_t)(i * seed + 7);
+	for (size_t i = 0; i < n; i++)
+		toks[i] = i < change_from ? (uint32_t)(i * 2654435761u) : (uint32_t)(i * seed + 7);
 	memset(f, 0, sizeof(*f));
 	f->tokens = toks;
 	f->ninsn = (uint32_t)n;
@@ -75,8 +85,8 @@ static void test_minhash(void **state)
 	static uint32_t t1[400], t2[400], t3[400];
 	lineage_function a, b, c;
 	fill(&a, t1, 400, 1, 400);
-	fill(&b, t2, 400, 3, 300);  /* 3/4 of the tokens shared */
-	fill(&c, t3, 400, 5, 0);    /* nothing shared */
+	fill(&b, t2, 400, 3, 300); /* 3/4 of the tokens shared */
+	fill(&c, t3, 400, 5, 0);   /* nothing shared */
 	double ab = lineage_minhash_similarity(a.minhash, b.minhash);
 	double ac = lineage_minhash_similarity(a.minhash, c.minhash);
 	assert_true(ab > 0.45 && ab < 0.85); /* true Jaccard of the 3-grams is about 0.6 */
@@ -129,10 +139,10 @@ static void test_file_hashes_match_tools(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_addresses_masked),
-		cmocka_unit_test(test_constants_and_registers_kept),
-		cmocka_unit_test(test_minhash),
-		cmocka_unit_test(test_file_hashes_match_tools),
+	        cmocka_unit_test(test_addresses_masked),
+	        cmocka_unit_test(test_constants_and_registers_kept),
+	        cmocka_unit_test(test_minhash),
+	        cmocka_unit_test(test_file_hashes_match_tools),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,7 +22,11 @@ static void test_arena_alloc_and_strings(void **state)
 	assert_non_null(big);
 	assert_string_equal(ln_arena_printf(a, "%s-%d", "x", 42), "x-42");
 	assert_string_equal(ln_arena_strndup(a, "abcdef", 3), "abc");
-	assert_string_equal(ln_arena_sanitize(a, "a\x01" "b\x7f", 4), "a?b?");
+	assert_string_equal(ln_arena_sanitize(a,
+	                                      "a\x01"
+	                                      "b\x7f",
+	                                      4),
+	                    "a?b?");
 	assert_true(ln_arena_used(a) >= (1u << 20));
 	ln_arena_free(a);
 	ln_arena_free(NULL);
@@ -59,7 +63,7 @@ static void test_reader_bounds(void **state)
 	assert_int_equal(v32, 0x01020304);
 	assert_true(ln_rd_u64le(&b, 0, &v64));
 	assert_true(v64 == 0x0807060504030201ull);
-	assert_false(ln_rd_u32le(&b, 9, &v32));     /* runs past the end */
+	assert_false(ln_rd_u32le(&b, 9, &v32));              /* runs past the end */
 	assert_false(ln_rd_u64le(&b, UINT64_MAX - 2, &v64)); /* offset overflow */
 	assert_false(ln_rd_u16le(&b, sizeof(bytes), &v16));
 	assert_true(ln_rd_u16le(&b, sizeof(bytes) - 2, &v16));
@@ -105,9 +109,9 @@ static void test_entropy_and_hex(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_arena_alloc_and_strings), cmocka_unit_test(test_vec),
-		cmocka_unit_test(test_reader_bounds), cmocka_unit_test(test_alloc_failure),
-		cmocka_unit_test(test_entropy_and_hex),
+	        cmocka_unit_test(test_arena_alloc_and_strings), cmocka_unit_test(test_vec),
+	        cmocka_unit_test(test_reader_bounds),           cmocka_unit_test(test_alloc_failure),
+	        cmocka_unit_test(test_entropy_and_hex),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
