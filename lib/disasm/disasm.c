@@ -75,6 +75,8 @@ typedef struct dis {
 	region *regs;
 	size_t nregs;
 	region *last;            /* the region found last: lookups come in runs */
+	uint32_t *map;           /* the instruction maps of all regions, one block */
+	size_t map_cap;          /* its entries */
 	ln_vec insns;            /* insn */
 	ln_vec cands;            /* cand */
 	ln_map cand_at;          /* address -> index in cands */
@@ -1460,6 +1462,39 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 
 /* ------------------------------------------------------------- driver */
 
+/* The instruction map is 4 bytes per byte of code, touched all over: fresh
+ * pages from calloc cost a page fault each, so one thread keeps its last map
+ * (up to LN_MAP_KEEP entries) for the next sample and clears it instead. */
+#define LN_MAP_KEEP ((size_t)16 << 20)
+static _Thread_local uint32_t *tl_map;
+static _Thread_local size_t tl_map_cap;
+
+static uint32_t *map_take(size_t n, size_t *cap)
+{
+	if (!n) n = 1;
+	if (tl_map && tl_map_cap >= n) {
+		uint32_t *m = tl_map;
+		*cap = tl_map_cap;
+		tl_map = NULL;
+		memset(m, 0, n * sizeof(uint32_t));
+		return m;
+	}
+	*cap = n;
+	return ln_calloc(n, sizeof(uint32_t));
+}
+
+static void map_give(uint32_t *m, size_t cap)
+{
+	if (!m) return;
+	if (cap <= LN_MAP_KEEP && (!tl_map || tl_map_cap < cap)) {
+		ln_free(tl_map);
+		tl_map = m;
+		tl_map_cap = cap;
+		return;
+	}
+	ln_free(m);
+}
+
 static int setup(dis *d)
 {
 	const lineage_binary *bin = d->bin;
@@ -1516,9 +1551,13 @@ static int setup(dis *d)
 			d->regs[j] = d->regs[j - 1];
 			d->regs[j - 1] = t;
 		}
-	for (size_t i = 0; i < d->nregs; i++) {
-		d->regs[i].imap = ln_calloc((size_t)d->regs[i].size, sizeof(uint32_t));
-		if (!d->regs[i].imap) return LINEAGE_ENOMEM;
+	size_t entries = 0;
+	for (size_t i = 0; i < d->nregs; i++) entries += (size_t)d->regs[i].size;
+	d->map = map_take(entries, &d->map_cap);
+	if (!d->map) return LINEAGE_ENOMEM;
+	for (size_t i = 0, at = 0; i < d->nregs; i++) {
+		d->regs[i].imap = d->map + at;
+		at += (size_t)d->regs[i].size;
 	}
 	size_t nr = 0;
 	for (size_t i = 0; i < bin->nhints; i++) nr += bin->hints[i].size > 0;
@@ -1588,7 +1627,7 @@ static void seed(dis *d)
 
 static void teardown(dis *d)
 {
-	for (size_t i = 0; i < d->nregs; i++) ln_free(d->regs[i].imap);
+	map_give(d->map, d->map_cap);
 	ln_vec *vs[] = {&d->insns, &d->cands, &d->work,  &d->refs,     &d->jtabs,  &d->jtargets, &d->pending,
 	                &d->jumps, &d->stack, &d->fbody, &d->ftargets, &d->fcalls, &d->scratch};
 	for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) ln_vec_free(vs[i]);
