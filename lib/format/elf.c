@@ -1699,6 +1699,21 @@ static void walk_eh_frame(elf *e, const ehreg *r)
 	if (nbad) ln_load_warn(e->ld, "eh_frame", "%llu FDE(s) with a bad CIE or pc_begin", (unsigned long long)nbad);
 }
 
+void ln_eh_frame_hints(ln_load *ld, uint64_t off, uint64_t size, uint64_t va, bool is64)
+{
+	elf e;
+	memset(&e, 0, sizeof(e));
+	e.ld = ld;
+	e.b = &ld->buf;
+	e.bin = ld->bin;
+	e.is64 = is64;
+	e.word = is64 ? 8 : 4;
+	if (off > ld->buf.size) return;
+	if (size > ld->buf.size - off) size = ld->buf.size - off;
+	ehreg r = {off, size, va};
+	walk_eh_frame(&e, &r);
+}
+
 /* The header of .eh_frame_hdr: where .eh_frame is and, when the binary
  * search table is usable ((initial_location, fde) pairs, datarel|sdata4),
  * its offset and count. */

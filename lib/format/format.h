@@ -39,6 +39,11 @@ void *ln_load_push(ln_load *ld, ln_vec *v, uint32_t limit, const char *area);
 /* Copy a string from the file into the arena, replacing control characters. */
 const char *ln_load_str(ln_load *ld, const char *s, size_t n);
 
+/* Function starts and extents (LINEAGE_SRC_EXCEPTION hints) from the FDEs of
+ * a DWARF .eh_frame at file range [off, off+size) mapped at va, little-endian:
+ * ELF, and mingw-w64's i686 PE images, which unwind with DWARF. */
+void ln_eh_frame_hints(ln_load *ld, uint64_t off, uint64_t size, uint64_t va, bool is64);
+
 /* Detection by magic. */
 bool ln_pe_detect(const ln_buf *b);
 bool ln_elf_detect(const ln_buf *b);

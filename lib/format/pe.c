@@ -1218,6 +1218,22 @@ static void compute_overlay(pe_ctx *pc)
 	pc->bin->overlay_size = b->size - end;
 }
 
+/* mingw-w64's i686 images unwind with DWARF: their .eh_frame lists every
+ * function with its extent, as in ELF (x64 images use .pdata instead). */
+static void parse_eh_frame(pe_ctx *pc)
+{
+	const lineage_binary *bin = pc->bin;
+	if (bin->arch != LINEAGE_ARCH_X86 && bin->arch != LINEAGE_ARCH_X86_64) return;
+	for (size_t i = 0; i < pc->ld->sections.len; i++) {
+		const lineage_section *s = &LN_VEC_AT(&pc->ld->sections, lineage_section, i);
+		if (s->name && !strcmp(s->name, ".eh_frame") && s->size) {
+			ln_eh_frame_hints(pc->ld, s->offset, s->size < s->vsize ? s->size : s->vsize, s->vaddr,
+			                  pc->pe32plus);
+			return;
+		}
+	}
+}
+
 int ln_pe_load(ln_load *ld)
 {
 	pe_ctx pc;
@@ -1247,6 +1263,7 @@ int ln_pe_load(ln_load *ld)
 	parse_debug(&pc);
 	parse_symbols(&pc);
 	parse_pdata(&pc);
+	parse_eh_frame(&pc);
 	compute_overlay(&pc);
 	if (ld->oom) rc = LINEAGE_ENOMEM;
 done:

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -356,11 +357,12 @@ static void check_imports_exports(const lineage_binary *b, const char *path)
 	for (size_t i = 0; i < b->nexports; i++) named += b->exports[i].name != NULL;
 	assert_int_equal(named, nnames);
 	assert_int_equal(b->nexports, neat);
-	/* every .pdata hint is a BeginAddress objdump lists, inside code */
+	/* on x64 every exception hint is a .pdata BeginAddress objdump lists,
+	 * inside code (i686 images get theirs from .eh_frame: test_i686_eh_frame) */
 	size_t nexc = 0;
 	for (size_t i = 0; i < b->nhints; i++) {
 		if (b->hints[i].source != LINEAGE_SRC_EXCEPTION) continue;
-		int found = 0;
+		int found = b->pe.machine != 0x8664;
 		for (size_t k = 0; k < npdata && !found; k += 2)
 			found = pdata[k] == b->hints[i].address && pdata[k + 1] - pdata[k] == b->hints[i].size;
 		assert_true(found);
@@ -371,7 +373,7 @@ static void check_imports_exports(const lineage_binary *b, const char *path)
 		assert_true(npdata > 0);
 		assert_true(nexc > 0 && nexc <= npdata / 2);
 	} else {
-		assert_int_equal(nexc, 0);
+		assert_int_equal(npdata, 0); /* no .pdata: the hints come from .eh_frame */
 	}
 	free(pdata);
 	free(out);
@@ -498,6 +500,40 @@ static void test_fixtures(void **state)
 		assert_true(count_hints(b, LINEAGE_SRC_SYMBOL) > 0);
 		lineage_sample_free(s);
 	}
+}
+
+/* mingw-w64's i686 images unwind with DWARF: every function nm lists in
+ * .text of the unstripped fixture has an .eh_frame hint with its extent, and
+ * a stripped copy keeps them (the section stays) */
+static void test_i686_eh_frame(void **state)
+{
+	(void)state;
+	char out[] = "/tmp/lineage-pe-eh-XXXXXX";
+	int fd = mkstemp(out);
+	assert_true(fd >= 0);
+	close(fd);
+	const char *path = fixture("kin_a-mingw32-O2.exe");
+	free(run("i686-w64-mingw32-strip -o '%s' '%s'", out, path));
+	char *nm = run("i686-w64-mingw32-nm --defined-only '%s'", path);
+	lineage_sample *s;
+	const lineage_binary *b = load(&s, out);
+	const char *names[] = {"_fixture_kin_checksum", "_fixture_kin_classify", "_main"};
+	for (size_t k = 0; k < 3; k++) {
+		const char *at = strstr(nm, names[k]);
+		assert_non_null(at);
+		while (at > nm && at[-1] != '\n') at--;
+		uint64_t va = strtoull(at, NULL, 16);
+		bool found = false;
+		for (size_t i = 0; i < b->nhints; i++)
+			if (b->hints[i].address == va && b->hints[i].source == LINEAGE_SRC_EXCEPTION &&
+			    b->hints[i].size > 0)
+				found = true;
+		if (!found) fprintf(stderr, "%s at 0x%llx: no .eh_frame hint\n", names[k], (unsigned long long)va);
+		assert_true(found);
+	}
+	lineage_sample_free(s);
+	free(nm);
+	unlink(out);
 }
 
 /* strip removes the COFF symbol table: no symbols, no symbol hints */
@@ -1023,15 +1059,11 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_system_dlls),
-	        cmocka_unit_test(test_fixtures),
-	        cmocka_unit_test(test_stripped),
-	        cmocka_unit_test(test_dll_exports),
-	        cmocka_unit_test(test_exe_imports_resources_debug),
-	        cmocka_unit_test(test_delay_imports_pe32),
-	        cmocka_unit_test(test_rich_and_codeview),
-	        cmocka_unit_test(test_unusable_headers),
-	        cmocka_unit_test(test_arch),
+	        cmocka_unit_test(test_system_dlls),        cmocka_unit_test(test_fixtures),
+	        cmocka_unit_test(test_i686_eh_frame),      cmocka_unit_test(test_stripped),
+	        cmocka_unit_test(test_dll_exports),        cmocka_unit_test(test_exe_imports_resources_debug),
+	        cmocka_unit_test(test_delay_imports_pe32), cmocka_unit_test(test_rich_and_codeview),
+	        cmocka_unit_test(test_unusable_headers),   cmocka_unit_test(test_arch),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
