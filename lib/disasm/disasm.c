@@ -162,6 +162,14 @@ static bool out_of_budget(dis *d)
 		return true;
 	}
 	if (d->oom) return true;
+	/* every loop that works asks here: the clock is read now and then */
+	if (++d->nsince_clock >= 1024) {
+		d->nsince_clock = 0;
+		if (ln_now_ms() > d->deadline) {
+			d->budget_hit = "time";
+			return true;
+		}
+	}
 	return false;
 }
 
@@ -718,13 +726,6 @@ static void run(dis *d, uint64_t va)
 		uint64_t off = va - r->va;
 		if (off >= r->size || r->imap[off]) return;
 		if (out_of_budget(d)) return;
-		if (++d->nsince_clock >= 2048) {
-			d->nsince_clock = 0;
-			if (ln_now_ms() > d->deadline) {
-				d->budget_hit = "time";
-				return;
-			}
-		}
 		ZydisDecodedInstruction zi;
 		ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 		const uint8_t *p = r->data + off;
@@ -1723,7 +1724,15 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 			rc = LINEAGE_ENOMEM;
 		} else {
 			size_t nf = 0;
+			/* cutting functions shares the time budget (with a grace period of
+			 * the same length, so that what was decoded can still be used):
+			 * shared code walked from many starts must not run away */
+			uint64_t cutoff = d.deadline + lim->max_time_ms;
 			for (size_t i = 0; i < d.cands.len && !d.oom; i++) {
+				if ((i & 63) == 0 && ln_now_ms() > cutoff) {
+					d.budget_hit = "time";
+					break;
+				}
 				memset(&fns[nf], 0, sizeof(fns[nf]));
 				build_function(&d, &LN_VEC_AT(&d.cands, cand, i), &fns[nf], (uint32_t)i + 1);
 				if (fns[nf].ninsn) nf++;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -397,13 +398,62 @@ static void test_adversarial_code(void **state)
 	lineage_sample_free(s);
 }
 
+/* The time budget holds on a large file whose code is hostile: the .text of
+ * libcrypto replaced by a web of calls, 100 ms allowed. */
+static void test_time_budget(void **state)
+{
+	(void)state;
+	lineage_sample *s = load("/lib/x86_64-linux-gnu/libcrypto.so.3");
+	const lineage_binary *bin = lineage_sample_binary(s);
+	const lineage_section *text = NULL;
+	for (size_t i = 0; i < bin->nsections; i++)
+		if (!strcmp(bin->sections[i].name, ".text")) text = &bin->sections[i];
+	assert_non_null(text);
+	uint8_t *copy = malloc(bin->size);
+	assert_non_null(copy);
+	memcpy(copy, bin->data, bin->size);
+	/* a stream of valid "call rel32" whose targets are other calls: every
+	 * one starts a function, none returns, and each body runs to the end of
+	 * the section (quadratic work without a budget) */
+	uint32_t x = 99;
+	uint64_t units = text->size / 5;
+	for (uint64_t k = 0; k < units; k++) {
+		x = x * 1103515245u + 12345u;
+		int64_t rel = ((int64_t)(x % units) - (int64_t)k - 1) * 5;
+		uint8_t *u = copy + text->offset + k * 5;
+		u[0] = 0xe8;
+		for (int j = 0; j < 4; j++) u[1 + j] = (uint8_t)((uint64_t)rel >> (8 * j));
+	}
+	lineage_limits lim;
+	lineage_limits_default(&lim);
+	lim.max_time_ms = 100;
+	assert_int_equal(lineage_ctx_set_limits(ctx, &lim), 0);
+	lineage_sample *m = NULL;
+	assert_int_equal(lineage_sample_load_memory(&m, ctx, copy, bin->size, "call-web"), 0);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(lineage_sample_analyze(m, ctx, LINEAGE_ANALYZE_CODE), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	assert_non_null(lineage_sample_budget_hit(m));
+	assert_string_equal(lineage_sample_budget_hit(m), "time");
+	/* 100 ms to decode, as long again to cut functions; generous for ASan */
+	if (ms > 3000) fprintf(stderr, "analysis took %.0f ms with a 100 ms budget\n", ms);
+	assert_true(ms < 3000);
+	lineage_sample_free(m);
+	free(copy);
+	lineage_sample_free(s);
+	lineage_limits_default(&lim);
+	assert_int_equal(lineage_ctx_set_limits(ctx, &lim), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_stripped_fixtures),  cmocka_unit_test(test_same_exact_hash),
 	        cmocka_unit_test(test_import_calls_named), cmocka_unit_test(test_jump_tables),
 	        cmocka_unit_test(test_consistency),        cmocka_unit_test(test_budgets),
-	        cmocka_unit_test(test_adversarial_code),
+	        cmocka_unit_test(test_adversarial_code),   cmocka_unit_test(test_time_budget),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
