@@ -8,10 +8,11 @@
 
 /* Documented exit codes (docs/cli/lineage.md). */
 enum {
-	CLI_EXIT_OK = 0,      /* every input processed */
-	CLI_EXIT_INPUT = 1,   /* at least one input failed (reported; the rest went on) */
-	CLI_EXIT_USAGE = 2,   /* bad command line */
-	CLI_EXIT_INTERNAL = 3 /* out of memory or an internal error */
+	CLI_EXIT_OK = 0,       /* every input processed */
+	CLI_EXIT_INPUT = 1,    /* at least one input failed (reported; the rest went on) */
+	CLI_EXIT_USAGE = 2,    /* bad command line */
+	CLI_EXIT_INTERNAL = 3, /* out of memory or an internal error */
+	CLI_EXIT_DB = 4        /* the corpus cannot be opened, is not a corpus, or a write failed */
 };
 
 /* Call fn for every regular file under each path (folders recurse without
@@ -25,5 +26,7 @@ int cli_walk(char **paths, int npaths, cli_file_fn fn, void *arg);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 int cmd_scan(int argc, char **argv);
+int cmd_add(int argc, char **argv);
+int cmd_corpus(int argc, char **argv);
 
 #endif

@@ -8,6 +8,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: lineage <command> [options] [args]\n\n"
 	           "commands:\n"
 	           "  scan FILE|DIR...    what a file contains: format, sections, imports, functions, artifacts\n"
+	           "  add FILE|DIR...     store samples in the corpus with their labels (--family, --actor)\n"
+	           "  corpus ACTION       list, families, stats, label, remove\n"
 	           "  version             print the version\n\n"
 	           "Run 'lineage <command> --help' for a command's options. Manual: docs/cli/.\n");
 }
@@ -20,6 +22,8 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "scan")) return cmd_scan(argc - 1, argv + 1);
+	if (!strcmp(cmd, "add")) return cmd_add(argc - 1, argv + 1);
+	if (!strcmp(cmd, "corpus")) return cmd_corpus(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("lineage %s\n", lineage_version());
 		return CLI_EXIT_OK;

@@ -43,7 +43,8 @@ static int walk_dir(const char *dir, cli_file_fn fn, void *arg, int depth)
 		size_t len = strlen(dir) + strlen(e->d_name) + 2;
 		names[n] = malloc(len);
 		if (!names[n]) break;
-		snprintf(names[n], len, "%s/%s", dir, e->d_name);
+		size_t dl = strlen(dir);
+		snprintf(names[n], len, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/", e->d_name);
 		n++;
 	}
 	closedir(d);

@@ -11,5 +11,6 @@
 #include "lineage/disasm.h"
 #include "lineage/sample.h"
 #include "lineage/report.h"
+#include "lineage/corpus.h"
 
 #endif

@@ -1,0 +1,166 @@
+/* The corpus API over a storage backend: a sample goes in with its labels,
+ * its functions (exact hash, MinHash) and their LSH bands, in one
+ * transaction. */
+#include "store.h"
+
+#include <stdio.h>
+#include <xxhash.h>
+
+#include "../core/core.h"
+
+struct lineage_corpus {
+	const ln_store_ops *ops;
+	ln_store *st;
+};
+
+uint64_t ln_lsh_band_key(const uint32_t *minhash, unsigned band)
+{
+	uint32_t buf[LN_LSH_ROWS + 1];
+	buf[0] = band;
+	memcpy(buf + 1, minhash + band * LN_LSH_ROWS, LN_LSH_ROWS * sizeof(uint32_t));
+	/* keys are stored as signed 64-bit integers: keep them non-negative */
+	return XXH3_64bits(buf, sizeof(buf)) >> 1;
+}
+
+int lineage_corpus_open(lineage_corpus **out, lineage_ctx *ctx, const char *where, unsigned flags)
+{
+	*out = NULL;
+	if (!where || !*where) return ln_ctx_error(ctx, LINEAGE_EINVAL, "corpus: no location given");
+	lineage_corpus *c = ln_calloc(1, sizeof(*c));
+	if (!c) return ln_ctx_error(ctx, LINEAGE_ENOMEM, "%s: out of memory", where);
+	c->ops = &ln_store_sqlite;
+	char err[2100];
+	err[0] = 0;
+	int rc = c->ops->open(&c->st, where, flags, err, sizeof(err));
+	if (rc != 0) {
+		ln_free(c);
+		return ln_ctx_error(ctx, rc, "%s", err[0] ? err : lineage_strerror(rc));
+	}
+	*out = c;
+	return 0;
+}
+
+void lineage_corpus_close(lineage_corpus *c)
+{
+	if (!c) return;
+	c->ops->close(c->st);
+	ln_free(c);
+}
+
+static int store_error(lineage_corpus *c, lineage_ctx *ctx, int rc)
+{
+	return ln_ctx_error(ctx, rc, "%s", c->ops->errmsg(c->st));
+}
+
+int lineage_corpus_add(lineage_corpus *c, lineage_ctx *ctx, const lineage_sample *s, const lineage_labels *labels,
+                       int *added)
+{
+	*added = 0;
+	const lineage_binary *b = lineage_sample_binary(s);
+	const lineage_file_hashes *h = lineage_sample_hashes(s);
+	if (!h->sha256[0]) return ln_ctx_error(ctx, LINEAGE_EINVAL, "%s: analyze the sample (hashes) first", b->path);
+	size_t nf;
+	const lineage_function *fn = lineage_sample_functions(s, &nf);
+	lineage_labels none = {0};
+	const ln_store_ops *o = c->ops;
+	int rc = o->begin(c->st);
+	if (rc) return store_error(c, ctx, rc);
+	int64_t id;
+	rc = o->find_sample(c->st, h->sha256, &id);
+	if (rc == 0) { /* already stored: nothing changes */
+		o->rollback(c->st);
+		return 0;
+	}
+	if (rc != LINEAGE_ENOTFOUND) goto fail;
+	ln_sample_row row = {
+	        .sha256 = h->sha256,
+	        .md5 = h->md5,
+	        .path = b->path,
+	        .format = lineage_format_name(b->format),
+	        .arch = lineage_arch_name(b->arch),
+	        .imphash = h->imphash,
+	        .ssdeep = h->ssdeep,
+	        .tlsh = h->tlsh,
+	        .size = b->size,
+	        .nfunctions = nf,
+	        .ninsn = lineage_sample_instructions(s),
+	        .labels = labels ? *labels : none,
+	};
+	rc = o->insert_sample(c->st, &row, &id);
+	for (size_t i = 0; rc == 0 && i < nf; i++) {
+		ln_function_row fr = {
+		        .address = fn[i].address,
+		        .size = fn[i].size,
+		        .ninsn = fn[i].ninsn,
+		        .nblocks = fn[i].nblocks,
+		        .flags = fn[i].flags,
+		        .exact_hash = fn[i].exact_hash,
+		        .minhash = fn[i].minhash,
+		        .name = fn[i].name,
+		};
+		int64_t fid;
+		rc = o->insert_function(c->st, id, &fr, &fid);
+		/* functions too short for a meaningful signature get no bands */
+		if (fn[i].ninsn < LINEAGE_MINHASH_NGRAM + 2) continue;
+		for (unsigned band = 0; rc == 0 && band < LN_LSH_BANDS; band++)
+			rc = o->insert_band(c->st, ln_lsh_band_key(fn[i].minhash, band), fid);
+	}
+	if (rc == 0) rc = o->commit(c->st);
+	if (rc == 0) {
+		*added = 1;
+		return 0;
+	}
+fail:
+	o->rollback(c->st);
+	return store_error(c, ctx, rc);
+}
+
+static int with_sample(lineage_corpus *c, lineage_ctx *ctx, const char *sha256, int64_t *id)
+{
+	int rc = c->ops->find_sample(c->st, sha256, id);
+	if (rc == LINEAGE_ENOTFOUND) return ln_ctx_error(ctx, rc, "%s: no sample with sha256 %s", "corpus", sha256);
+	return rc ? store_error(c, ctx, rc) : 0;
+}
+
+int lineage_corpus_set_labels(lineage_corpus *c, lineage_ctx *ctx, const char *sha256, const lineage_labels *labels)
+{
+	int rc = c->ops->begin(c->st);
+	if (rc) return store_error(c, ctx, rc);
+	int64_t id;
+	rc = with_sample(c, ctx, sha256, &id);
+	if (rc == 0) rc = c->ops->set_labels(c->st, id, labels);
+	if (rc == 0) rc = c->ops->commit(c->st);
+	if (rc) {
+		c->ops->rollback(c->st);
+		return rc == LINEAGE_ENOTFOUND ? rc : store_error(c, ctx, rc);
+	}
+	return 0;
+}
+
+int lineage_corpus_remove(lineage_corpus *c, lineage_ctx *ctx, const char *sha256)
+{
+	int rc = c->ops->begin(c->st);
+	if (rc) return store_error(c, ctx, rc);
+	int64_t id;
+	rc = with_sample(c, ctx, sha256, &id);
+	if (rc == 0) rc = c->ops->remove_sample(c->st, id);
+	if (rc == 0) rc = c->ops->commit(c->st);
+	if (rc) {
+		c->ops->rollback(c->st);
+		return rc == LINEAGE_ENOTFOUND ? rc : store_error(c, ctx, rc);
+	}
+	return 0;
+}
+
+int lineage_corpus_each_sample(lineage_corpus *c, lineage_ctx *ctx, const char *family,
+                               int (*cb)(const lineage_corpus_sample *, void *), void *arg)
+{
+	int rc = c->ops->each_sample(c->st, family, cb, arg);
+	return rc < 0 ? store_error(c, ctx, rc) : rc;
+}
+
+int lineage_corpus_stats_get(lineage_corpus *c, lineage_ctx *ctx, lineage_corpus_stats *out)
+{
+	int rc = c->ops->stats(c->st, out);
+	return rc ? store_error(c, ctx, rc) : 0;
+}

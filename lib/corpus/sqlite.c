@@ -1,0 +1,375 @@
+/* The embedded corpus store: one SQLite file in WAL mode. A sample and all
+ * its rows go in one transaction (BEGIN IMMEDIATE, so that concurrent
+ * writers queue behind the busy timeout instead of failing). The file is
+ * marked with an application id; a file without it, or not an SQLite file at
+ * all, is refused before anything is written. */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define APP_ID         0x4c4e4147 /* "LNAG" */
+#define SCHEMA_VERSION 1
+
+enum { Q_FIND, Q_SAMPLE, Q_FUNC, Q_BAND, Q_LABELS, Q_COUNT };
+
+struct ln_store {
+	sqlite3 *db;
+	sqlite3_stmt *q[Q_COUNT];
+	char path[1024];
+	char err[2048];
+};
+
+static const char *const schema =
+        "CREATE TABLE IF NOT EXISTS samples ("
+        " id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, md5 TEXT, path TEXT, format TEXT, arch TEXT,"
+        " imphash TEXT, ssdeep TEXT, tlsh TEXT, size INTEGER, nfunctions INTEGER, ninsn INTEGER,"
+        " family TEXT, actor TEXT, tags TEXT, source TEXT, added INTEGER);"
+        "CREATE INDEX IF NOT EXISTS samples_family ON samples(family);"
+        "CREATE TABLE IF NOT EXISTS functions ("
+        " id INTEGER PRIMARY KEY, sample INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,"
+        " address INTEGER, size INTEGER, ninsn INTEGER, nblocks INTEGER, flags INTEGER, exact_hash INTEGER,"
+        " minhash BLOB, name TEXT);"
+        "CREATE INDEX IF NOT EXISTS functions_hash ON functions(exact_hash);"
+        "CREATE INDEX IF NOT EXISTS functions_sample ON functions(sample);"
+        "CREATE TABLE IF NOT EXISTS bands ("
+        " key INTEGER NOT NULL, function INTEGER NOT NULL REFERENCES functions(id) ON DELETE CASCADE);"
+        "CREATE INDEX IF NOT EXISTS bands_key ON bands(key);"
+        "CREATE INDEX IF NOT EXISTS bands_function ON bands(function);";
+
+static const char *const queries[Q_COUNT] = {
+        "SELECT id FROM samples WHERE sha256 = ?1",
+        "INSERT INTO samples (sha256, md5, path, format, arch, imphash, ssdeep, tlsh, size, nfunctions, ninsn,"
+        " family, actor, tags, source, added) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+        "INSERT INTO functions (sample, address, size, ninsn, nblocks, flags, exact_hash, minhash, name)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+        "INSERT INTO bands (key, function) VALUES (?1, ?2)",
+        "UPDATE samples SET family = ?2, actor = ?3, tags = ?4, source = ?5 WHERE id = ?1",
+};
+
+static int fail(ln_store *s, int code, const char *what)
+{
+	snprintf(s->err, sizeof(s->err), "%s: %s: %s", s->path, what, s->db ? sqlite3_errmsg(s->db) : "?");
+	return code;
+}
+
+static int exec(ln_store *s, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(s->err, sizeof(s->err), "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return LINEAGE_EDB;
+	}
+	return 0;
+}
+
+static int pragma_int(ln_store *s, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return fail(s, LINEAGE_EDB, "not a database");
+	int rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, LINEAGE_EDB, "not a database");
+}
+
+/* A non-empty file must start with SQLite's header; checked before SQLite
+ * touches it, so that a foreign file is never rewritten. */
+static int check_header(ln_store *s, const char *path, bool *exists)
+{
+	struct stat st;
+	*exists = stat(path, &st) == 0;
+	if (!*exists) return 0;
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(s->err, sizeof(s->err), "%s: not a regular file", path);
+		return LINEAGE_EDB;
+	}
+	if (st.st_size == 0) return 0;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(s->err, sizeof(s->err), "%s: cannot open", path);
+		return LINEAGE_EIO;
+	}
+	char hdr[16] = {0};
+	size_t n = fread(hdr, 1, sizeof(hdr), f);
+	fclose(f);
+	if (n != sizeof(hdr) || memcmp(hdr, "SQLite format 3", 16) != 0) {
+		snprintf(s->err, sizeof(s->err), "%s: not a lineage corpus (not an SQLite database); left untouched",
+		         path);
+		return LINEAGE_EDB;
+	}
+	return 0;
+}
+
+static void sq_close(ln_store *s)
+{
+	if (!s) return;
+	for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(s->q[i]);
+	sqlite3_close(s->db);
+	ln_free(s);
+}
+
+static int sq_open(ln_store **out, const char *where, unsigned flags, char *err, size_t errlen)
+{
+	*out = NULL;
+	ln_store *s = ln_calloc(1, sizeof(*s));
+	if (!s) return LINEAGE_ENOMEM;
+	snprintf(s->path, sizeof(s->path), "%s", where);
+	bool exists;
+	int rc = check_header(s, where, &exists);
+	if (rc == 0 && !exists && !(flags & LINEAGE_CORPUS_CREATE)) {
+		snprintf(s->err, sizeof(s->err), "%s: no such corpus", where);
+		rc = LINEAGE_ENOTFOUND;
+	}
+	if (rc == 0) {
+		int of = (flags & LINEAGE_CORPUS_READONLY) ? SQLITE_OPEN_READONLY
+		                                           : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+		if (sqlite3_open_v2(where, &s->db, of | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+			rc = fail(s, LINEAGE_EDB, "cannot open");
+	}
+	if (rc == 0) {
+		sqlite3_busy_timeout(s->db, 60000);
+		int64_t app = 0, tables = 0;
+		rc = pragma_int(s, "PRAGMA application_id", &app);
+		if (rc == 0) rc = pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables);
+		if (rc == 0 && tables > 0 && app != APP_ID) {
+			snprintf(s->err, sizeof(s->err),
+			         "%s: not a lineage corpus (an SQLite database of something else); "
+			         "left untouched",
+			         where);
+			rc = LINEAGE_EDB;
+		}
+		if (rc == 0 && !(flags & LINEAGE_CORPUS_READONLY)) {
+			rc = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON");
+			if (rc == 0 && tables == 0) {
+				char sql[128];
+				snprintf(sql, sizeof(sql), "PRAGMA application_id=%d; PRAGMA user_version=%d", APP_ID,
+				         SCHEMA_VERSION);
+				rc = exec(s, "BEGIN IMMEDIATE");
+				if (rc == 0) rc = exec(s, schema);
+				if (rc == 0) rc = exec(s, sql);
+				if (rc == 0)
+					rc = exec(s, "COMMIT");
+				else
+					exec(s, "ROLLBACK");
+			}
+		}
+		int64_t version = 0;
+		if (rc == 0) rc = pragma_int(s, "PRAGMA user_version", &version);
+		if (rc == 0 && version > SCHEMA_VERSION) {
+			snprintf(s->err, sizeof(s->err), "%s: corpus schema %lld is newer than this lineage (%d)",
+			         where, (long long)version, SCHEMA_VERSION);
+			rc = LINEAGE_EDB;
+		}
+	}
+	for (int i = 0; rc == 0 && i < Q_COUNT; i++) {
+		if ((flags & LINEAGE_CORPUS_READONLY) && i != Q_FIND) continue;
+		if (sqlite3_prepare_v3(s->db, queries[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK)
+			rc = fail(s, LINEAGE_EDB, "damaged corpus");
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "%s", s->err);
+		sq_close(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+static int sq_begin(ln_store *s)
+{
+	return exec(s, "BEGIN IMMEDIATE");
+}
+
+static int sq_commit(ln_store *s)
+{
+	return exec(s, "COMMIT");
+}
+
+static void sq_rollback(ln_store *s)
+{
+	exec(s, "ROLLBACK");
+}
+
+static int step_done(ln_store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : fail(s, LINEAGE_EDB, what);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v && *v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int sq_find_sample(ln_store *s, const char *sha256, int64_t *id)
+{
+	sqlite3_stmt *st = s->q[Q_FIND];
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) *id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_ROW) return 0;
+	return rc == SQLITE_DONE ? LINEAGE_ENOTFOUND : fail(s, LINEAGE_EDB, "lookup");
+}
+
+static int sq_insert_sample(ln_store *s, const ln_sample_row *r, int64_t *id)
+{
+	sqlite3_stmt *st = s->q[Q_SAMPLE];
+	const char *txt[] = {r->sha256, r->md5, r->path, r->format, r->arch, r->imphash, r->ssdeep, r->tlsh};
+	for (int i = 0; i < 8; i++) bind_text(st, i + 1, txt[i]);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)r->size);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)r->nfunctions);
+	sqlite3_bind_int64(st, 11, (sqlite3_int64)r->ninsn);
+	bind_text(st, 12, r->labels.family);
+	bind_text(st, 13, r->labels.actor);
+	bind_text(st, 14, r->labels.tags);
+	bind_text(st, 15, r->labels.source);
+	sqlite3_bind_int64(st, 16, (sqlite3_int64)time(NULL));
+	int rc = step_done(s, st, "storing the sample");
+	if (rc == 0) *id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+static int sq_insert_function(ln_store *s, int64_t sample, const ln_function_row *f, int64_t *id)
+{
+	sqlite3_stmt *st = s->q[Q_FUNC];
+	sqlite3_bind_int64(st, 1, sample);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)f->address);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)f->size);
+	sqlite3_bind_int(st, 4, (int)f->ninsn);
+	sqlite3_bind_int(st, 5, (int)f->nblocks);
+	sqlite3_bind_int(st, 6, (int)f->flags);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)f->exact_hash);
+	sqlite3_bind_blob(st, 8, f->minhash, LINEAGE_MINHASH_K * sizeof(uint32_t), SQLITE_STATIC);
+	bind_text(st, 9, f->name);
+	int rc = step_done(s, st, "storing a function");
+	if (rc == 0) *id = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+static int sq_insert_band(ln_store *s, uint64_t key, int64_t function)
+{
+	sqlite3_stmt *st = s->q[Q_BAND];
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)key);
+	sqlite3_bind_int64(st, 2, function);
+	return step_done(s, st, "storing an LSH band");
+}
+
+static int sq_set_labels(ln_store *s, int64_t sample, const lineage_labels *l)
+{
+	sqlite3_stmt *st = s->q[Q_LABELS];
+	sqlite3_bind_int64(st, 1, sample);
+	bind_text(st, 2, l->family);
+	bind_text(st, 3, l->actor);
+	bind_text(st, 4, l->tags);
+	bind_text(st, 5, l->source);
+	return step_done(s, st, "updating labels");
+}
+
+static int sq_remove_sample(ln_store *s, int64_t sample)
+{
+	sqlite3_stmt *st;
+	const char *sql[] = {"DELETE FROM bands WHERE function IN (SELECT id FROM functions WHERE sample = ?1)",
+	                     "DELETE FROM functions WHERE sample = ?1", "DELETE FROM samples WHERE id = ?1"};
+	for (int i = 0; i < 3; i++) {
+		if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK)
+			return fail(s, LINEAGE_EDB, "remove");
+		sqlite3_bind_int64(st, 1, sample);
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) return fail(s, LINEAGE_EDB, "remove");
+	}
+	return 0;
+}
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	return t ? (const char *)t : "";
+}
+
+static int sq_each_sample(ln_store *s, const char *family, int (*cb)(const lineage_corpus_sample *, void *), void *arg)
+{
+	sqlite3_stmt *st;
+	const char *sql =
+	        family ? "SELECT id, sha256, path, format, arch, family, actor, tags, source, size, nfunctions,"
+	                 " added FROM samples WHERE family = ?1 ORDER BY id"
+	               : "SELECT id, sha256, path, format, arch, family, actor, tags, source, size, nfunctions,"
+	                 " added FROM samples ORDER BY id";
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return fail(s, LINEAGE_EDB, "list");
+	if (family) sqlite3_bind_text(st, 1, family, -1, SQLITE_TRANSIENT);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		lineage_corpus_sample x = {
+		        .id = sqlite3_column_int64(st, 0),
+		        .sha256 = col(st, 1),
+		        .path = col(st, 2),
+		        .format = col(st, 3),
+		        .arch = col(st, 4),
+		        .labels = {col(st, 5), col(st, 6), col(st, 7), col(st, 8)},
+		        .size = (uint64_t)sqlite3_column_int64(st, 9),
+		        .nfunctions = (uint64_t)sqlite3_column_int64(st, 10),
+		        .added = sqlite3_column_int64(st, 11),
+		};
+		if ((ret = cb(&x, arg)) != 0) break;
+	}
+	sqlite3_finalize(st);
+	if (ret) return ret;
+	return rc == SQLITE_DONE ? 0 : fail(s, LINEAGE_EDB, "list");
+}
+
+static int sq_stats(ln_store *s, lineage_corpus_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	int64_t v[5];
+	const char *sql[] = {"SELECT count(*) FROM samples", "SELECT count(DISTINCT family) FROM samples",
+	                     "SELECT count(DISTINCT actor) FROM samples", "SELECT count(*) FROM functions",
+	                     "SELECT count(DISTINCT exact_hash) FROM functions"};
+	for (int i = 0; i < 5; i++) {
+		int rc = pragma_int(s, sql[i], &v[i]);
+		if (rc) return rc;
+	}
+	out->samples = (uint64_t)v[0];
+	out->families = (uint64_t)v[1];
+	out->actors = (uint64_t)v[2];
+	out->functions = (uint64_t)v[3];
+	out->distinct_hashes = (uint64_t)v[4];
+	int64_t pages = 0, psize = 0;
+	pragma_int(s, "PRAGMA page_count", &pages);
+	pragma_int(s, "PRAGMA page_size", &psize);
+	out->bytes = (uint64_t)(pages * psize);
+	return 0;
+}
+
+static const char *sq_errmsg(ln_store *s)
+{
+	return s->err;
+}
+
+const ln_store_ops ln_store_sqlite = {
+        .name = "sqlite",
+        .open = sq_open,
+        .close = sq_close,
+        .begin = sq_begin,
+        .commit = sq_commit,
+        .rollback = sq_rollback,
+        .find_sample = sq_find_sample,
+        .insert_sample = sq_insert_sample,
+        .insert_function = sq_insert_function,
+        .insert_band = sq_insert_band,
+        .set_labels = sq_set_labels,
+        .remove_sample = sq_remove_sample,
+        .each_sample = sq_each_sample,
+        .stats = sq_stats,
+        .errmsg = sq_errmsg,
+};

@@ -1,0 +1,60 @@
+/* The storage interface of the corpus. lib/corpus/corpus.c speaks only to
+ * these operations; each backend (SQLite now, PostgreSQL later) implements
+ * them. Rows are plain values; a backend copies what it keeps. */
+#ifndef LN_STORE_H
+#define LN_STORE_H
+
+#include "lineage/corpus.h"
+#include "../util/util.h"
+
+typedef struct ln_store ln_store;
+
+typedef struct ln_sample_row {
+	const char *sha256, *md5, *path, *format, *arch, *imphash, *ssdeep, *tlsh;
+	uint64_t size, nfunctions, ninsn;
+	lineage_labels labels;
+} ln_sample_row;
+
+typedef struct ln_function_row {
+	uint64_t address, size;
+	uint32_t ninsn, nblocks, flags;
+	uint64_t exact_hash;
+	const uint32_t *minhash; /* LINEAGE_MINHASH_K values */
+	const char *name;        /* or NULL */
+} ln_function_row;
+
+typedef struct ln_store_ops {
+	const char *name;
+	/* 0, or LINEAGE_EDB / LINEAGE_EIO with err set; nothing is written to a
+	 * file that is not a lineage corpus */
+	int (*open)(ln_store **out, const char *where, unsigned flags, char *err, size_t errlen);
+	void (*close)(ln_store *s);
+	/* a write transaction that excludes other writers until commit/rollback */
+	int (*begin)(ln_store *s);
+	int (*commit)(ln_store *s);
+	void (*rollback)(ln_store *s);
+	/* 0 and *id, or LINEAGE_ENOTFOUND */
+	int (*find_sample)(ln_store *s, const char *sha256, int64_t *id);
+	int (*insert_sample)(ln_store *s, const ln_sample_row *r, int64_t *id);
+	int (*insert_function)(ln_store *s, int64_t sample, const ln_function_row *f, int64_t *id);
+	/* one MinHash LSH band of a function: key mixes the band index and its rows */
+	int (*insert_band)(ln_store *s, uint64_t key, int64_t function);
+	int (*set_labels)(ln_store *s, int64_t sample, const lineage_labels *l);
+	int (*remove_sample)(ln_store *s, int64_t sample);
+	int (*each_sample)(ln_store *s, const char *family, int (*cb)(const lineage_corpus_sample *, void *),
+	                   void *arg);
+	int (*stats)(ln_store *s, lineage_corpus_stats *out);
+	/* the backend's last error message */
+	const char *(*errmsg)(ln_store *s);
+} ln_store_ops;
+
+extern const ln_store_ops ln_store_sqlite;
+
+/* LSH banding of the 64 MinHash values: 16 bands of 4 rows. Two functions
+ * with estimated Jaccard J share a band with probability 1-(1-J^4)^16:
+ * 0.98 at J=0.6, 0.65 at J=0.4. */
+#define LN_LSH_BANDS 16
+#define LN_LSH_ROWS  4
+uint64_t ln_lsh_band_key(const uint32_t *minhash, unsigned band);
+
+#endif
