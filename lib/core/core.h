@@ -4,12 +4,14 @@
 
 #include "lineage.h"
 #include "../util/util.h"
+#include "../disasm/disasm.h"
 
 #define LINEAGE_VERSION_STRING "0.1.0"
 
 struct lineage_ctx {
 	lineage_limits limits;
 	char errmsg[1024];
+	ln_map_cache map_cache; /* the disassembler's instruction map, kept for the next sample */
 };
 
 struct lineage_sample {

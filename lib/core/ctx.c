@@ -32,6 +32,8 @@ int lineage_ctx_new(lineage_ctx **out)
 
 void lineage_ctx_free(lineage_ctx *ctx)
 {
+	if (!ctx) return;
+	ln_map_cache_free(&ctx->map_cache);
 	ln_free(ctx);
 }
 

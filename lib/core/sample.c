@@ -86,7 +86,7 @@ int lineage_sample_analyze(lineage_sample *s, lineage_ctx *ctx, uint32_t what)
 	if ((what & LINEAGE_ANALYZE_CODE) && !(s->analyzed & LINEAGE_ANALYZE_CODE)) {
 		ln_disasm_out d;
 		memset(&d, 0, sizeof(d));
-		int rc = ln_disasm_run(&d, &s->bin, s->arena, &ctx->limits);
+		int rc = ln_disasm_run(&d, &s->bin, s->arena, &ctx->limits, &ctx->map_cache);
 		if (rc != 0) return ln_ctx_error(ctx, rc, "%s: disassembly: %s", s->bin.path, lineage_strerror(rc));
 		s->functions = d.functions;
 		s->nfunctions = d.nfunctions;

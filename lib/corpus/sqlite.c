@@ -20,6 +20,7 @@ struct ln_store {
 	sqlite3_stmt *q[Q_COUNT];
 	char path[1024];
 	char err[2048];
+	int code; /* SQLite's primary result code of the last failure */
 };
 
 static const char *const schema =
@@ -51,6 +52,7 @@ static const char *const queries[Q_COUNT] = {
 
 static int fail(ln_store *s, int code, const char *what)
 {
+	s->code = s->db ? sqlite3_errcode(s->db) & 0xff : 0;
 	snprintf(s->err, sizeof(s->err), "%s: %s: %s", s->path, what, s->db ? sqlite3_errmsg(s->db) : "?");
 	return code;
 }
@@ -58,7 +60,9 @@ static int fail(ln_store *s, int code, const char *what)
 static int exec(ln_store *s, const char *sql)
 {
 	char *msg = NULL;
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		s->code = rc & 0xff;
 		snprintf(s->err, sizeof(s->err), "%s: %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
 		sqlite3_free(msg);
 		return LINEAGE_EDB;
@@ -71,6 +75,7 @@ static int pragma_int(ln_store *s, const char *sql, int64_t *out)
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return fail(s, LINEAGE_EDB, "not a database");
 	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) s->code = rc & 0xff;
 	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, LINEAGE_EDB, "not a database");
@@ -112,7 +117,7 @@ static void sq_close(ln_store *s)
 	ln_free(s);
 }
 
-static int sq_open(ln_store **out, const char *where, unsigned flags, char *err, size_t errlen)
+static int open_once(ln_store **out, const char *where, unsigned flags, char *err, size_t errlen, int *code)
 {
 	*out = NULL;
 	ln_store *s = ln_calloc(1, sizeof(*s));
@@ -172,11 +177,28 @@ static int sq_open(ln_store **out, const char *where, unsigned flags, char *err,
 	}
 	if (rc != 0) {
 		snprintf(err, errlen, "%s", s->err);
+		*code = s->code;
 		sq_close(s);
 		return rc;
 	}
 	*out = s;
 	return 0;
+}
+
+/* Opening takes locks (creating the schema, switching to WAL) that another
+ * process creating or opening the same corpus may hold; SQLite then answers
+ * "busy" without waiting, so the whole open is tried again for a while. */
+static int sq_open(ln_store **out, const char *where, unsigned flags, char *err, size_t errlen)
+{
+	int rc = 0;
+	for (int attempt = 0; attempt < 400; attempt++) {
+		int code = 0;
+		rc = open_once(out, where, flags, err, errlen, &code);
+		if (rc == 0 || (code != SQLITE_BUSY && code != SQLITE_LOCKED)) return rc;
+		struct timespec ts = {0, (long)(10 + attempt % 7 * 5) * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	return rc;
 }
 
 static int sq_begin(ln_store *s)

@@ -75,6 +75,7 @@ typedef struct dis {
 	region *regs;
 	size_t nregs;
 	region *last;            /* the region found last: lookups come in runs */
+	ln_map_cache *cache;     /* where the map block comes from and goes back to */
 	uint32_t *map;           /* the instruction maps of all regions, one block */
 	size_t map_cap;          /* its entries */
 	ln_vec insns;            /* insn */
@@ -1464,19 +1465,25 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 /* ------------------------------------------------------------- driver */
 
 /* The instruction map is 4 bytes per byte of code, touched all over: fresh
- * pages from calloc cost a page fault each, so one thread keeps its last map
+ * pages from calloc cost a page fault each, so a context keeps its last map
  * (up to LN_MAP_KEEP entries) for the next sample and clears it instead. */
 #define LN_MAP_KEEP ((size_t)16 << 20)
-static _Thread_local uint32_t *tl_map;
-static _Thread_local size_t tl_map_cap;
 
-static uint32_t *map_take(size_t n, size_t *cap)
+void ln_map_cache_free(ln_map_cache *c)
+{
+	ln_free(c->map);
+	c->map = NULL;
+	c->cap = 0;
+}
+
+static uint32_t *map_take(ln_map_cache *c, size_t n, size_t *cap)
 {
 	if (!n) n = 1;
-	if (tl_map && tl_map_cap >= n) {
-		uint32_t *m = tl_map;
-		*cap = tl_map_cap;
-		tl_map = NULL;
+	if (c && c->map && c->cap >= n) {
+		uint32_t *m = c->map;
+		*cap = c->cap;
+		c->map = NULL;
+		c->cap = 0;
 		memset(m, 0, n * sizeof(uint32_t));
 		return m;
 	}
@@ -1484,13 +1491,13 @@ static uint32_t *map_take(size_t n, size_t *cap)
 	return ln_calloc(n, sizeof(uint32_t));
 }
 
-static void map_give(uint32_t *m, size_t cap)
+static void map_give(ln_map_cache *c, uint32_t *m, size_t cap)
 {
 	if (!m) return;
-	if (cap <= LN_MAP_KEEP && (!tl_map || tl_map_cap < cap)) {
-		ln_free(tl_map);
-		tl_map = m;
-		tl_map_cap = cap;
+	if (c && cap <= LN_MAP_KEEP && (!c->map || c->cap < cap)) {
+		ln_free(c->map);
+		c->map = m;
+		c->cap = cap;
 		return;
 	}
 	ln_free(m);
@@ -1554,7 +1561,7 @@ static int setup(dis *d)
 		}
 	size_t entries = 0;
 	for (size_t i = 0; i < d->nregs; i++) entries += (size_t)d->regs[i].size;
-	d->map = map_take(entries, &d->map_cap);
+	d->map = map_take(d->cache, entries, &d->map_cap);
 	if (!d->map) return LINEAGE_ENOMEM;
 	for (size_t i = 0, at = 0; i < d->nregs; i++) {
 		d->regs[i].imap = d->map + at;
@@ -1628,7 +1635,7 @@ static void seed(dis *d)
 
 static void teardown(dis *d)
 {
-	map_give(d->map, d->map_cap);
+	map_give(d->cache, d->map, d->map_cap);
 	ln_vec *vs[] = {&d->insns, &d->cands, &d->work,  &d->refs,     &d->jtabs,  &d->jtargets, &d->pending,
 	                &d->jumps, &d->stack, &d->fbody, &d->ftargets, &d->fcalls, &d->scratch};
 	for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) ln_vec_free(vs[i]);
@@ -1639,7 +1646,8 @@ static void teardown(dis *d)
 	ln_free(d->rend);
 }
 
-int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, const lineage_limits *lim)
+int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, const lineage_limits *lim,
+                  ln_map_cache *cache)
 {
 	memset(out, 0, sizeof(*out));
 	if (bin->arch != LINEAGE_ARCH_X86 && bin->arch != LINEAGE_ARCH_X86_64) return 0;
@@ -1648,6 +1656,7 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 	d.bin = bin;
 	d.arena = a;
 	d.lim = lim;
+	d.cache = cache;
 	d.deadline = ln_now_ms() + lim->max_time_ms;
 	ln_vec_init(&d.insns, sizeof(insn));
 	ln_vec_init(&d.cands, sizeof(cand));

@@ -13,8 +13,17 @@ typedef struct ln_disasm_out {
 	const char *budget_hit; /* NULL, "instructions", "functions", "time" or "code size" (static) */
 } ln_disasm_out;
 
+/* A per-context cache of the per-byte instruction map: fresh pages cost a
+ * page fault each, a kept block only a clear. Freed by ln_map_cache_free. */
+typedef struct ln_map_cache {
+	uint32_t *map;
+	size_t cap;
+} ln_map_cache;
+void ln_map_cache_free(ln_map_cache *c);
+
 /* Discover, disassemble and fingerprint every function of bin.
  * Returns 0 (budget exhaustion is not an error) or LINEAGE_ENOMEM. */
-int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, const lineage_limits *lim);
+int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, const lineage_limits *lim,
+                  ln_map_cache *cache);
 
 #endif
