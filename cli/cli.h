@@ -28,5 +28,6 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cmd_scan(int argc, char **argv);
 int cmd_add(int argc, char **argv);
 int cmd_corpus(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

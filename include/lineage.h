@@ -12,5 +12,6 @@
 #include "lineage/sample.h"
 #include "lineage/report.h"
 #include "lineage/corpus.h"
+#include "lineage/kinship.h"
 
 #endif

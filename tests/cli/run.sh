@@ -98,8 +98,20 @@ assert len(sw) >= 10, sw
 assert "noreturn" in fns["fixture_fail"]["flags"]
 PY
 
+# compare: the shared unit pairs exactly across the two programs; one file is a usage error
+"$bin" compare --json "$fixtures/kin_a-clang-O2" "$fixtures/kin_b-clang-O2" >"$work/c.json" 2>"$work/err"
+python3 - "$work/c.json" <<'PY' && ok compare_json || bad compare_json "pairs"
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = [x for x in d["pairs"] if x.get("name_a") == "fixture_kin_checksum"]
+assert p and p[0]["kind"] == "exact" and p[0]["name_b"] == "fixture_kin_checksum", p
+assert 0 < d["score"] <= 1 and d["exact"] >= 1
+PY
+check compare_usage 2 -- "$bin" compare "$fixtures/kin_a-clang-O2" && has err 'two files are needed' \
+  && ok compare_usage || bad compare_usage "message"
+
 # docs: every long option in a command's --help is documented in docs/cli/<cmd>.md
-for cmd in scan; do
+for cmd in scan compare; do
   doc=$here/../../docs/cli/$cmd.md
   missing=$("$bin" $cmd --help | grep -o -- '--[a-z][a-z-]*' | sort -u | while read -r o; do grep -q -- "$o" "$doc" 2>/dev/null || echo "$o"; done)
   [ -z "$missing" ] && ok "docs_$cmd" || bad "docs_$cmd" "undocumented: $missing"
