@@ -7,8 +7,11 @@
 
 #include <sqlite3.h>
 #include <stdio.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #define APP_ID         0x4c4e4147 /* "LNAG" */
 #define SCHEMA_VERSION 1
@@ -191,13 +194,35 @@ static int open_once(ln_store **out, const char *where, unsigned flags, char *er
 static int sq_open(ln_store **out, const char *where, unsigned flags, char *err, size_t errlen)
 {
 	int rc = 0;
+	/* writers open one at a time: an advisory lock on the file (flock does
+	 * not mix with the fcntl locks SQLite takes), so that creating the schema
+	 * and switching to WAL never race another process doing the same */
+	int lockfd = -1;
+	if (!(flags & LINEAGE_CORPUS_READONLY)) {
+		bool exists;
+		ln_store probe;
+		memset(&probe, 0, sizeof(probe));
+		rc = check_header(&probe, where, &exists);
+		if (rc != 0) {
+			snprintf(err, errlen, "%s", probe.err);
+			return rc;
+		}
+		if (exists || (flags & LINEAGE_CORPUS_CREATE)) {
+			lockfd = open(where, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+			if (lockfd >= 0 && flock(lockfd, LOCK_EX) != 0) {
+				close(lockfd);
+				lockfd = -1;
+			}
+		}
+	}
 	for (int attempt = 0; attempt < 400; attempt++) {
 		int code = 0;
 		rc = open_once(out, where, flags, err, errlen, &code);
-		if (rc == 0 || (code != SQLITE_BUSY && code != SQLITE_LOCKED)) return rc;
+		if (rc == 0 || (code != SQLITE_BUSY && code != SQLITE_LOCKED)) break;
 		struct timespec ts = {0, (long)(10 + attempt % 7 * 5) * 1000000L};
 		nanosleep(&ts, NULL);
 	}
+	if (lockfd >= 0) close(lockfd); /* releases the flock */
 	return rc;
 }
 

@@ -69,14 +69,21 @@ done
 
 # two concurrent adds into one corpus: nothing lost
 cdb=$work/cc.db
-"$bin" add -q -j 1 --db "$cdb" --family a "$work/a" >/dev/null 2>&1 &
-p1=$!
-"$bin" add -q -j 1 --db "$cdb" --family b "$work/b" >/dev/null 2>&1 &
-p2=$!
-wait $p1; r1=$?
-wait $p2; r2=$?
-n=$(check_db "$cdb")
-if [ $r1 = 0 ] && [ $r2 = 0 ] && [ "$n" = $((na + nb)) ]; then ok concurrent; else bad concurrent "exit $r1/$r2, $n samples, want $((na + nb))"; fi
+for round in 1 2 3; do
+  rm -f "$cdb"*
+  "$bin" add -q -j 1 --db "$cdb" --family a "$work/a" >"$work/c1" 2>&1 &
+  p1=$!
+  "$bin" add -q -j 1 --db "$cdb" --family b "$work/b" >"$work/c2" 2>&1 &
+  p2=$!
+  wait $p1; r1=$?
+  wait $p2; r2=$?
+  n=$(check_db "$cdb")
+  if [ $r1 = 0 ] && [ $r2 = 0 ] && [ "$n" = $((na + nb)) ]; then
+    ok "concurrent_$round"
+  else
+    bad "concurrent_$round" "exit $r1/$r2, $n samples, want $((na + nb)): $(cat "$work/c1" "$work/c2" | grep lineage: | head -2)"
+  fi
+done
 
 # a foreign file is refused (exit 4) and left as it was
 printf 'not a corpus\n' >"$work/f.db"
