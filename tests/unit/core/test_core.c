@@ -11,20 +11,7 @@
 #include "lineage.h"
 #include "util/util.h"
 
-static lineage_ctx *ctx;
-
-static int setup(void **state)
-{
-	(void)state;
-	return lineage_ctx_new(&ctx);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	lineage_ctx_free(ctx);
-	return 0;
-}
+#include "../ctx_group.h"
 
 static void test_missing_file(void **state)
 {

@@ -14,20 +14,7 @@
 
 #include "lineage.h"
 
-static lineage_ctx *ctx;
-
-static int setup(void **state)
-{
-	(void)state;
-	return lineage_ctx_new(&ctx);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	lineage_ctx_free(ctx);
-	return 0;
-}
+#include "../ctx_group.h"
 
 static cJSON *report(const char *path, lineage_sample **out, uint32_t flags)
 {

@@ -12,20 +12,7 @@
 
 #include "lineage.h"
 
-static lineage_ctx *ctx;
-
-static int setup(void **state)
-{
-	(void)state;
-	return lineage_ctx_new(&ctx);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	lineage_ctx_free(ctx);
-	return 0;
-}
+#include "../ctx_group.h"
 
 static lineage_sample *load(const char *path)
 {
