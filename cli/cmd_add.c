@@ -103,12 +103,20 @@ static int collect(const char *path, const char *err, void *arg)
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
 		char **v = realloc(l->v, cap * sizeof(char *));
-		if (!v) return 1;
+		if (!v) {
+			cli_error("%s: out of memory listing the inputs", path);
+			l->unreadable++;
+			return 1;
+		}
 		l->v = v;
 		l->cap = cap;
 	}
 	l->v[l->n] = strdup(path);
-	if (!l->v[l->n]) return 1;
+	if (!l->v[l->n]) {
+		cli_error("%s: out of memory listing the inputs", path);
+		l->unreadable++;
+		return 1;
+	}
 	l->n++;
 	return 0;
 }

@@ -74,23 +74,24 @@ typedef struct dis {
 	int ptrsize;
 	region *regs;
 	size_t nregs;
-	region *last;            /* the region found last: lookups come in runs */
-	ln_map_cache *cache;     /* where the map block comes from and goes back to */
-	uint32_t *map;           /* the instruction maps of all regions, one block */
-	size_t map_cap;          /* its entries */
-	ln_vec insns;            /* insn */
-	ln_vec cands;            /* cand */
-	ln_map cand_at;          /* address -> index in cands */
-	ln_vec work;             /* uint64_t addresses to decode */
-	ln_vec refs;             /* uint64_t code addresses taken in code */
-	ln_vec jtabs;            /* jtab */
-	ln_vec jtargets;         /* uint64_t */
-	ln_vec pending;          /* uint64_t: indirect jumps not resolved yet */
-	ln_vec jumps;            /* uint64_t pairs (site, target) of direct jmps */
-	ln_map slot_imp;         /* IAT/GOT slot -> import index */
-	ln_map stub_imp;         /* PLT stub -> import index */
-	ln_map imp_at;           /* code address -> import index + 1 (0: not an import thunk) */
-	ln_map reloc_at;         /* relocated slot -> index in bin->relocs */
+	region *last;        /* the region found last: lookups come in runs */
+	ln_map_cache *cache; /* where the map block comes from and goes back to */
+	uint32_t *map;       /* the instruction maps of all regions, one block */
+	size_t map_cap;      /* its entries */
+	ln_vec insns;        /* insn */
+	ln_vec cands;        /* cand */
+	ln_map cand_at;      /* address -> index in cands */
+	ln_vec work;         /* uint64_t addresses to decode */
+	ln_vec refs;         /* uint64_t code addresses taken in code */
+	ln_vec jtabs;        /* jtab */
+	ln_vec jtargets;     /* uint64_t */
+	ln_vec pending;      /* uint64_t: indirect jumps not resolved yet */
+	ln_vec jumps;        /* uint64_t pairs (site, target) of direct jmps */
+	ln_map slot_imp;     /* IAT/GOT slot -> import index */
+	ln_map stub_imp;     /* PLT stub -> import index */
+	ln_map imp_at;       /* code address -> import index + 1 (0: not an import thunk) */
+	ln_map reloc_at;     /* relocated slot -> index in bin->relocs, built on first use */
+	bool reloc_at_built;
 	uint8_t *imp_noret;      /* per import: 1 when it never returns */
 	const char **imp_names;  /* per import: "lib!name", built on first use */
 	uint64_t *rstart, *rend; /* function extents from FDE/.pdata, by start; rend is a running max */
@@ -261,7 +262,6 @@ static const char *const noreturn_names[] = {
         "__report_gsfailure",
         "__libc_fatal",
         "__cxa_pure_virtual",
-        "std::terminate",
         "_ZSt9terminatev",
         "__chk_fail_local",
         "__stack_chk_fail_local",
@@ -454,6 +454,22 @@ static int reg_slot(dis *d, ZydisRegister r)
 	return id >= 0 && id < 16 ? id : -1;
 }
 
+/* The relocation that writes the slot at va (index into bin->relocs), or
+ * NULL. The map is built the first time an absolute jump table needs it. */
+static uint32_t *reloc_at(dis *d, uint64_t va)
+{
+	if (!d->reloc_at_built) {
+		d->reloc_at_built = true;
+		for (size_t i = 0; i < d->bin->nrelocs; i++)
+			if (d->bin->relocs[i].target &&
+			    !ln_map_put(&d->reloc_at, d->bin->relocs[i].where, (uint32_t)i)) {
+				d->oom = true;
+				break;
+			}
+	}
+	return ln_map_get(&d->reloc_at, va);
+}
+
 /* Read up to count entries of a table and queue their targets. */
 static void jt_read(dis *d, region *r, uint64_t site, uint64_t table, int width, bool sign, uint64_t base,
                     bool relative, uint64_t count)
@@ -484,7 +500,7 @@ static void jt_read(dis *d, region *r, uint64_t site, uint64_t table, int width,
 		}
 		if (!relative) {
 			/* position-independent code: the loader writes the entry from a relocation */
-			uint32_t *ri = ln_map_get(&d->reloc_at, table + i * (uint64_t)width);
+			uint32_t *ri = reloc_at(d, table + i * (uint64_t)width);
 			if (ri && d->bin->relocs[*ri].target) e = d->bin->relocs[*ri].target;
 		}
 		uint64_t t = relative ? base + e : e;
@@ -575,8 +591,7 @@ static bool reg_value_before(dis *d, region *r, uint64_t site, ZydisRegister reg
 
 /* At an indirect jmp: look back over the instructions decoded just before it
  * for the compiler shapes of a jump table, and queue its targets. */
-static void jt_resolve(dis *d, region *r, uint64_t site, const ZydisDecodedInstruction *jzi,
-                       const ZydisDecodedOperand *jops)
+static void jt_resolve(dis *d, region *r, uint64_t site, const ZydisDecodedOperand *jops)
 {
 	uint64_t chain[24];
 	int n = backtrack(d, r, site, chain, 24);
@@ -706,7 +721,6 @@ static void jt_resolve(dis *d, region *r, uint64_t site, const ZydisDecodedInstr
 		if (d->ptrsize == 4) tb &= 0xffffffffu;
 		jt_read(d, r, site, tb, d->ptrsize, false, 0, false, bound);
 	}
-	(void)jzi;
 }
 
 /* ------------------------------------------------------------- phase A */
@@ -781,7 +795,7 @@ static void run(dis *d, uint64_t va)
 				in->flags |= IF_MEMSLOT;
 			} else if (o0->type == ZYDIS_OPERAND_TYPE_REGISTER || o0->type == ZYDIS_OPERAND_TYPE_MEMORY) {
 				size_t before = d->jtabs.len;
-				jt_resolve(d, r, va, &zi, ops);
+				jt_resolve(d, r, va, ops);
 				if (d->jtabs.len > before)
 					LN_VEC_AT(&d->insns, insn, idx).flags |= IF_JTAB;
 				else
@@ -891,7 +905,7 @@ static void settle(dis *d)
 			if (!r || ix < 0 || !(decode(d, r->data + (va - r->va), r->size - (va - r->va), &zi, ops)))
 				continue;
 			size_t n = d->jtabs.len;
-			jt_resolve(d, r, va, &zi, ops);
+			jt_resolve(d, r, va, ops);
 			if (d->jtabs.len > n)
 				LN_VEC_AT(&d->insns, insn, ix).flags |= IF_JTAB;
 			else
@@ -943,8 +957,10 @@ static bool plausible(dis *d, uint64_t va, int strict)
 			if (ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
 				if (!ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&zi, &ops[0], at, &t)) || !in_exec(d, t))
 					return false;
-				if (zi.meta.category == ZYDIS_CATEGORY_CALL && insn_at(d, t) < 0 && !import_of(d, t) &&
-				    !is_start(d, t) && region_of(d, t)->imap[t - region_of(d, t)->va] == IMAP_BODY)
+				/* a call into the middle of a decoded instruction: not code */
+				const region *tr = region_of(d, t);
+				if (zi.meta.category == ZYDIS_CATEGORY_CALL && tr->imap[t - tr->va] == IMAP_BODY &&
+				    !is_start(d, t) && !import_of(d, t))
 					return false;
 			}
 			break;
@@ -1591,9 +1607,6 @@ static int setup(dis *d)
 		d->nranges = nr;
 		ln_free(pairs);
 	}
-	for (size_t i = 0; i < bin->nrelocs; i++)
-		if (bin->relocs[i].target && !ln_map_put(&d->reloc_at, bin->relocs[i].where, (uint32_t)i))
-			return LINEAGE_ENOMEM;
 	d->imp_noret = ln_arena_alloc(d->arena, bin->nimports + 1);
 	d->imp_names = ln_arena_alloc(d->arena, (bin->nimports + 1) * sizeof(char *));
 	if (!d->imp_noret || !d->imp_names) return LINEAGE_ENOMEM;
