@@ -25,9 +25,14 @@ int cli_walk(char **paths, int npaths, cli_file_fn fn, void *arg);
 /* Print "lineage: <file>: <problem>" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A minimal JSON document {"schema_version","file":{"path"},"error":{code,message}}
+ * on stdout, so that a pipeline sees every input. */
+void cli_json_error(const char *path, int code, const char *msg);
+
 int cmd_scan(int argc, char **argv);
 int cmd_add(int argc, char **argv);
 int cmd_corpus(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_match(int argc, char **argv);
 
 #endif

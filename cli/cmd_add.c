@@ -18,6 +18,8 @@ static void usage(FILE *f)
 	           "  --actor A        actor label\n"
 	           "  --tags T         free tags, comma-separated\n"
 	           "  --source S       where the samples come from\n"
+	           "  --library NAME   reference library or runtime code named NAME (not a family): code a\n"
+	           "                   query shares with it is marked as library code and weighs nothing\n"
 	           "  --db PATH        the corpus (default ./lineage.db; created when missing)\n"
 	           "  -j, --jobs N     analysis workers (default: the number of cores)\n"
 	           "  -q, --quiet      no progress bar\n"
@@ -124,15 +126,11 @@ static int collect(const char *path, const char *err, void *arg)
 int cmd_add(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	        {"family", required_argument, 0, 'f'},
-	        {"actor", required_argument, 0, 'a'},
-	        {"tags", required_argument, 0, 't'},
-	        {"source", required_argument, 0, 's'},
-	        {"db", required_argument, 0, 'd'},
-	        {"jobs", required_argument, 0, 'j'},
-	        {"quiet", no_argument, 0, 'q'},
-	        {"help", no_argument, 0, 'h'},
-	        {0, 0, 0, 0},
+	        {"family", required_argument, 0, 'f'},  {"actor", required_argument, 0, 'a'},
+	        {"tags", required_argument, 0, 't'},    {"source", required_argument, 0, 's'},
+	        {"library", required_argument, 0, 'L'}, {"db", required_argument, 0, 'd'},
+	        {"jobs", required_argument, 0, 'j'},    {"quiet", no_argument, 0, 'q'},
+	        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
 	};
 	job j;
 	memset(&j, 0, sizeof(j));
@@ -147,6 +145,10 @@ int cmd_add(int argc, char **argv)
 		case 'a': j.labels.actor = optarg; break;
 		case 't': j.labels.tags = optarg; break;
 		case 's': j.labels.source = optarg; break;
+		case 'L':
+			j.labels.family = optarg;
+			j.labels.library = 1;
+			break;
 		case 'd': db = optarg; break;
 		case 'j': {
 			char *end;

@@ -13,8 +13,8 @@ static void usage(FILE *f)
 	           "  list [--family F]     the stored samples: sha256, family, actor, functions, path\n"
 	           "  families              each family with its number of samples\n"
 	           "  stats                 samples, families, actors, functions, distinct function hashes, size\n"
-	           "  label SHA256 [--family F] [--actor A] [--tags T] [--source S]\n"
-	           "                        replace a sample's labels\n"
+	           "  label SHA256 [--family F] [--actor A] [--tags T] [--source S] [--library]\n"
+	           "                        replace a sample's labels (--library: reference library code)\n"
 	           "  remove SHA256...      remove samples\n\n"
 	           "  --db PATH             the corpus (default ./lineage.db)\n"
 	           "  -h, --help            this help\n");
@@ -23,8 +23,9 @@ static void usage(FILE *f)
 static int print_sample(const lineage_corpus_sample *s, void *arg)
 {
 	(void)arg;
-	printf("%s  %-20s %-20s %7llu  %s\n", s->sha256, s->labels.family[0] ? s->labels.family : "-",
-	       s->labels.actor[0] ? s->labels.actor : "-", (unsigned long long)s->nfunctions, s->path);
+	printf("%s  %-20s %-20s %7llu  %s%s\n", s->sha256, s->labels.family[0] ? s->labels.family : "-",
+	       s->labels.actor[0] ? s->labels.actor : "-", (unsigned long long)s->nfunctions,
+	       s->labels.library ? "[library] " : "", s->path);
 	return 0;
 }
 
@@ -66,13 +67,10 @@ static int cmp_names(const void *a, const void *b)
 int cmd_corpus(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	        {"db", required_argument, 0, 'd'},
-	        {"family", required_argument, 0, 'f'},
-	        {"actor", required_argument, 0, 'a'},
-	        {"tags", required_argument, 0, 't'},
-	        {"source", required_argument, 0, 's'},
-	        {"help", no_argument, 0, 'h'},
-	        {0, 0, 0, 0},
+	        {"db", required_argument, 0, 'd'},     {"family", required_argument, 0, 'f'},
+	        {"actor", required_argument, 0, 'a'},  {"tags", required_argument, 0, 't'},
+	        {"source", required_argument, 0, 's'}, {"library", no_argument, 0, 'L'},
+	        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
 	};
 	const char *db = "lineage.db";
 	lineage_labels labels = {0};
@@ -85,6 +83,7 @@ int cmd_corpus(int argc, char **argv)
 		case 'a': labels.actor = optarg; break;
 		case 't': labels.tags = optarg; break;
 		case 's': labels.source = optarg; break;
+		case 'L': labels.library = 1; break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: usage(stderr); return CLI_EXIT_USAGE;
 		}

@@ -142,37 +142,13 @@ static void print_text(const lineage_sample *s)
 	if (b->nwarnings > 20) printf("  warning    ... %zu more\n", b->nwarnings - 20);
 }
 
-static void json_error(const char *path, int code, const char *msg)
-{
-	/* a minimal document so that a pipeline sees every input */
-	fputs("{\"schema_version\":1,\"file\":{\"path\":\"", stdout);
-	for (const char *p = path; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if ((unsigned char)*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	printf("\"},\"error\":{\"code\":%d,\"message\":\"", code);
-	for (const char *p = msg; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if ((unsigned char)*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
-	printf("\"}}\n");
-}
-
 static int scan_one(const char *path, const char *err, void *arg)
 {
 	scan_opts *o = arg;
 	o->nfiles++;
 	if (err) {
 		cli_error("%s: %s", path, err);
-		if (o->json) json_error(path, LINEAGE_EIO, err);
+		if (o->json) cli_json_error(path, LINEAGE_EIO, err);
 		return 1;
 	}
 	lineage_sample *s = NULL;
@@ -180,7 +156,7 @@ static int scan_one(const char *path, const char *err, void *arg)
 	if (rc == 0) rc = lineage_sample_analyze(s, o->ctx, LINEAGE_ANALYZE_ALL);
 	if (rc != 0) {
 		cli_error("%s", lineage_errmsg(o->ctx));
-		if (o->json) json_error(path, rc, lineage_errmsg(o->ctx));
+		if (o->json) cli_json_error(path, rc, lineage_errmsg(o->ctx));
 		lineage_sample_free(s);
 		return 1;
 	}

@@ -10,6 +10,7 @@ static void usage(FILE *f)
 	           "  scan FILE|DIR...    what a file contains: format, sections, imports, functions, artifacts\n"
 	           "  add FILE|DIR...     store samples in the corpus with their labels (--family, --actor)\n"
 	           "  corpus ACTION       list, families, stats, label, remove\n"
+	           "  match FILE|DIR...   which known families share code with each file: verdict and evidence\n"
 	           "  compare A B         the functions two files share, paired, with a score (no corpus needed)\n"
 	           "  version             print the version\n\n"
 	           "Run 'lineage <command> --help' for a command's options. Manual: docs/cli/.\n");
@@ -26,6 +27,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "add")) return cmd_add(argc - 1, argv + 1);
 	if (!strcmp(cmd, "corpus")) return cmd_corpus(argc - 1, argv + 1);
 	if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
+	if (!strcmp(cmd, "match")) return cmd_match(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("lineage %s\n", lineage_version());
 		return CLI_EXIT_OK;

@@ -18,6 +18,30 @@ void cli_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void cli_json_error(const char *path, int code, const char *msg)
+{
+	/* a minimal document so that a pipeline sees every input */
+	fputs("{\"schema_version\":1,\"file\":{\"path\":\"", stdout);
+	for (const char *p = path; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if ((unsigned char)*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	printf("\"},\"error\":{\"code\":%d,\"message\":\"", code);
+	for (const char *p = msg; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if ((unsigned char)*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	printf("\"}}\n");
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

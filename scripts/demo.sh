@@ -1,13 +1,32 @@
 #!/usr/bin/env bash
-# Quick start 1: install what is missing, build, and run lineage on real
-# binaries of this machine (ELF programs and libraries, and the Windows DLLs
-# that Debian's mingw-w64 packages ship).
+# Quick start 1: install what is missing, build, then attribute real binaries
+# of this machine. A demo corpus is built from programs and libraries whose
+# families are known (GNU coreutils; the GCC runtime DLLs that Debian's
+# mingw-w64 packages ship for the win32 thread model); held-out files are then
+# matched against it: other coreutils programs and the posix-thread-model
+# builds of the same DLLs (kin), and unrelated code (zlib, dash,
+# libwinpthread), which must come out as "no known relative".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh >/dev/null
-samples=(/usr/bin/ls /usr/lib/x86_64-linux-gnu/libz.so.1
-  /usr/x86_64-w64-mingw32/lib/libwinpthread-1.dll /usr/lib/gcc/x86_64-w64-mingw32/12-win32/libgcc_s_seh-1.dll)
-have=()
-for s in "${samples[@]}"; do [ -f "$s" ] && have+=("$s"); done
-echo "\$ build/lineage scan ${have[*]}"
-exec build/lineage scan "${have[@]}"
+db=build/demo.db
+rm -f "$db" "$db-wal" "$db-shm"
+w64=/usr/lib/gcc/x86_64-w64-mingw32
+w32=/usr/lib/gcc/i686-w64-mingw32
+
+# run CMD...: show the command, then run it
+run() {
+	echo "\$ $*"
+	"$@"
+	echo
+}
+
+run build/lineage add -q --db "$db" --family coreutils /usr/bin/ls /usr/bin/cp /usr/bin/mv /usr/bin/rm /usr/bin/chmod
+run build/lineage add -q --db "$db" --family libgomp $w64/12-win32/libgomp-1.dll $w32/12-win32/libgomp-1.dll
+run build/lineage add -q --db "$db" --family libquadmath $w64/12-win32/libquadmath-0.dll \
+	$w32/12-win32/libquadmath-0.dll
+run build/lineage add -q --db "$db" --family libssp $w64/12-win32/libssp-0.dll
+run build/lineage corpus --db "$db" families
+run build/lineage match --db "$db" /usr/bin/dir /usr/bin/install $w64/12-posix/libgomp-1.dll \
+	$w64/12-posix/libquadmath-0.dll /usr/lib/x86_64-linux-gnu/libz.so.1 /usr/bin/dash \
+	/usr/x86_64-w64-mingw32/lib/libwinpthread-1.dll

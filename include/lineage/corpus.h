@@ -22,6 +22,10 @@ typedef struct lineage_labels {
 	const char *actor;  /**< threat actor ("Lazarus Group") */
 	const char *tags;   /**< free tags, comma-separated */
 	const char *source; /**< where the sample came from */
+	/** Reference library or runtime code (a CRT, zlib, OpenSSL...), not a
+	 *  family: functions a query shares with it are marked as library code
+	 *  and weigh nothing in an attribution. */
+	int library;
 } lineage_labels;
 
 enum {
@@ -32,7 +36,10 @@ enum {
 /**
  * Open a corpus. @p where is a file path for the embedded SQLite store.
  * A file that is not a lineage corpus is refused with LINEAGE_EDB and left
- * untouched.
+ * untouched. Several processes may open one corpus at once; within one
+ * process, keep one handle per corpus file (POSIX file locks belong to the
+ * process, and a second handle's open and close would release the first
+ * one's).
  */
 LINEAGE_API int lineage_corpus_open(lineage_corpus **out, lineage_ctx *ctx, const char *where, unsigned flags);
 LINEAGE_API void lineage_corpus_close(lineage_corpus *c);
@@ -61,7 +68,8 @@ typedef struct lineage_corpus_sample {
 	lineage_labels labels;
 	uint64_t size;
 	uint64_t nfunctions;
-	int64_t added; /**< Unix time */
+	uint64_t ninsn; /**< instructions decoded */
+	int64_t added;  /**< Unix time */
 } lineage_corpus_sample;
 
 /** Call @p cb for each stored sample (of @p family, or all when NULL), by id;

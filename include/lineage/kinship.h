@@ -7,7 +7,7 @@
 #ifndef LINEAGE_KINSHIP_H
 #define LINEAGE_KINSHIP_H
 
-#include "sample.h"
+#include "corpus.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,6 +47,98 @@ typedef struct lineage_comparison {
 LINEAGE_API int lineage_compare(lineage_comparison **out, lineage_ctx *ctx, const lineage_sample *a,
                                 const lineage_sample *b, double threshold);
 LINEAGE_API void lineage_comparison_free(lineage_comparison *c);
+
+/* ---- Matching a sample against the corpus ---------------------------- */
+
+/** Default verdict threshold on a family's code score: below it the answer is
+ *  "no known relative". Calibrated by bench/kinship (docs/kinship.md). */
+#define LINEAGE_VERDICT_THRESHOLD 0.10
+/** A verdict also needs this many instructions of shared, non-library code. */
+#define LINEAGE_VERDICT_MIN_INSNS 60
+/** A function found in this many families or more is library code. */
+#define LINEAGE_LIBRARY_FAMILIES 3
+
+typedef struct lineage_match_options {
+	double near_threshold;    /**< estimated Jaccard for near duplicates; 0: LINEAGE_NEAR_THRESHOLD */
+	double verdict_threshold; /**< 0: LINEAGE_VERDICT_THRESHOLD */
+	size_t max_hits;          /**< stored functions read per query function; 0: 2000 */
+} lineage_match_options;
+
+/** A stored sample that shares code with the query. */
+typedef struct lineage_match_sample {
+	int64_t id;
+	const char *sha256, *path;
+	const char *family; /**< "" when unlabeled */
+	const char *actor;
+	int library;           /**< a reference library sample */
+	double score;          /**< share of the query's weighted code found in this sample */
+	double known_coverage; /**< share of this sample's instructions found in the query (weighted) */
+	size_t nfunctions;     /**< query functions matched in it */
+	size_t nexact;
+} lineage_match_sample;
+
+/** A family (all its samples), or one unlabeled sample standing alone. */
+typedef struct lineage_match_family {
+	const char *family; /**< "" for an unlabeled sample (see best_sample) */
+	const char *actor;  /**< of its best sample */
+	int library;
+	double score;       /**< the best score of its samples */
+	size_t best_sample; /**< index into lineage_match.samples */
+	size_t nsamples;    /**< its samples that share code with the query */
+	size_t nfunctions;  /**< query functions matched in the family */
+	size_t nexact;
+	size_t nlibrary;       /**< of those, library code */
+	uint64_t shared_insns; /**< instructions of those functions, library code excluded */
+} lineage_match_family;
+
+/** One matched function: the evidence a claim rests on. */
+typedef struct lineage_match_evidence {
+	size_t family; /**< index into lineage_match.families */
+	size_t sample; /**< index into lineage_match.samples */
+	uint64_t query_address, known_address;
+	const char *query_name, *known_name; /**< symbol names when known, else NULL */
+	uint32_t ninsn;                      /**< instructions of the query function */
+	double similarity;                   /**< 1.0 when exact */
+	int exact;
+	uint32_t nfamilies; /**< families the function is found in */
+	int library;        /**< marked as library/runtime code */
+	double weight;      /**< 1/nfamilies, 0 for library code */
+} lineage_match_evidence;
+
+typedef struct lineage_match {
+	const lineage_match_family *families; /**< best first, library families excluded */
+	size_t nfamilies;
+	const lineage_match_family *libraries; /**< reference library code recognized in the query */
+	size_t nlibraries;
+	const lineage_match_sample *samples; /**< best first */
+	size_t nsamples;
+	const lineage_match_evidence *evidence; /**< for each family: its functions, heaviest first */
+	size_t nevidence;
+	size_t functions;         /**< query functions considered (>= LINEAGE_MIN_MATCH_INSNS) */
+	size_t library_functions; /**< of those, marked as library code */
+	uint64_t query_insns;     /**< instructions of the non-library functions: the score's denominator */
+	double threshold;         /**< the verdict threshold used */
+	const char *verdict;      /**< the family, or NULL: no known relative */
+	double score;             /**< the best family's score */
+} lineage_match;
+
+/**
+ * Match an analyzed sample (LINEAGE_ANALYZE_CODE) against a corpus: exact
+ * hashes through the hash index, near duplicates through the LSH band index.
+ * Each query function's weight falls with the number of families it is found
+ * in; functions found in library samples, in LINEAGE_LIBRARY_FAMILIES
+ * families or more, or named as compiler runtime are library code and weigh
+ * nothing. A sample's score is its share of the query's weighted
+ * instructions; a family's is its best sample's.
+ * @param opt NULL for the defaults.
+ */
+LINEAGE_API int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ctx, const lineage_sample *s,
+                                     const lineage_match_options *opt);
+LINEAGE_API void lineage_match_free(lineage_match *m);
+
+/** 1 when @p name is a compiler-runtime function (CRT startup, stack
+ *  protector, TLS callbacks...): never evidence of kinship. */
+LINEAGE_API int lineage_runtime_name(const char *name);
 
 #ifdef __cplusplus
 }

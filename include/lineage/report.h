@@ -6,7 +6,7 @@
 #ifndef LINEAGE_REPORT_H
 #define LINEAGE_REPORT_H
 
-#include "sample.h"
+#include "kinship.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -14,6 +14,8 @@ extern "C" {
 
 /** Version of the scan JSON document; bumped on incompatible change. */
 #define LINEAGE_SCAN_SCHEMA_VERSION 1
+/** Version of the match JSON document. */
+#define LINEAGE_MATCH_SCHEMA_VERSION 1
 
 enum {
 	LINEAGE_REPORT_FUNCTIONS = 1u << 0, /**< include every function with blocks, calls, hashes */
@@ -28,6 +30,16 @@ enum {
  * @return 0 or LINEAGE_ENOMEM.
  */
 LINEAGE_API int lineage_report_scan_json(char **out, const lineage_sample *s, uint32_t flags);
+
+/**
+ * The match of one sample against the corpus as a JSON object: the verdict,
+ * ranked families and samples, recognized library code and the matched
+ * functions (docs/json-schema.md). LINEAGE_REPORT_PRETTY indents it.
+ * @param max_evidence evidence records kept per family (0: all).
+ * @return 0 or LINEAGE_ENOMEM.
+ */
+LINEAGE_API int lineage_report_match_json(char **out, const lineage_sample *s, const lineage_match *m,
+                                          size_t max_evidence, uint32_t flags);
 
 #ifdef __cplusplus
 }

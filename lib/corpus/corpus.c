@@ -22,6 +22,12 @@ uint64_t ln_lsh_band_key(const uint32_t *minhash, unsigned band)
 	return XXH3_64bits(buf, sizeof(buf)) >> 1;
 }
 
+void ln_corpus_store(lineage_corpus *c, const ln_store_ops **ops, ln_store **st)
+{
+	*ops = c->ops;
+	*st = c->st;
+}
+
 int lineage_corpus_open(lineage_corpus **out, lineage_ctx *ctx, const char *where, unsigned flags)
 {
 	*out = NULL;

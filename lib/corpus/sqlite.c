@@ -14,14 +14,21 @@
 #include <unistd.h>
 
 #define APP_ID         0x4c4e4147 /* "LNAG" */
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
-enum { Q_FIND, Q_SAMPLE, Q_FUNC, Q_BAND, Q_LABELS, Q_COUNT };
+enum { Q_FIND, Q_SAMPLE, Q_FUNC, Q_BAND, Q_LABELS, Q_EXACT, Q_NEAR, Q_GET, Q_COUNT };
+
+/* the statements a read-only corpus prepares */
+static bool reader_query(int i)
+{
+	return i == Q_FIND || i == Q_EXACT || i == Q_NEAR || i == Q_GET;
+}
 
 struct ln_store {
 	sqlite3 *db;
 	sqlite3_stmt *q[Q_COUNT];
 	char path[1024];
+	int lockfd; /* the writer-open lock's descriptor, or -1 */
 	char err[2048];
 	int code; /* SQLite's primary result code of the last failure */
 };
@@ -30,7 +37,7 @@ static const char *const schema =
         "CREATE TABLE IF NOT EXISTS samples ("
         " id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, md5 TEXT, path TEXT, format TEXT, arch TEXT,"
         " imphash TEXT, ssdeep TEXT, tlsh TEXT, size INTEGER, nfunctions INTEGER, ninsn INTEGER,"
-        " family TEXT, actor TEXT, tags TEXT, source TEXT, added INTEGER);"
+        " family TEXT, actor TEXT, tags TEXT, source TEXT, added INTEGER, library INTEGER NOT NULL DEFAULT 0);"
         "CREATE INDEX IF NOT EXISTS samples_family ON samples(family);"
         "CREATE TABLE IF NOT EXISTS functions ("
         " id INTEGER PRIMARY KEY, sample INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,"
@@ -38,19 +45,36 @@ static const char *const schema =
         " minhash BLOB, name TEXT);"
         "CREATE INDEX IF NOT EXISTS functions_hash ON functions(exact_hash);"
         "CREATE INDEX IF NOT EXISTS functions_sample ON functions(sample);"
+        /* one B-tree keyed by (band key, function): a lookup by key is a
+         * range scan; a removal recomputes the keys from the MinHash */
         "CREATE TABLE IF NOT EXISTS bands ("
-        " key INTEGER NOT NULL, function INTEGER NOT NULL REFERENCES functions(id) ON DELETE CASCADE);"
-        "CREATE INDEX IF NOT EXISTS bands_key ON bands(key);"
-        "CREATE INDEX IF NOT EXISTS bands_function ON bands(function);";
+        " key INTEGER NOT NULL, function INTEGER NOT NULL, PRIMARY KEY (key, function)) WITHOUT ROWID;";
+
+/* Schema 1 (issue 3's first days) to 2: the library mark, and the bands table
+ * without a rowid and its two indexes. */
+static const char *const migrate_1_2 =
+        "ALTER TABLE samples ADD COLUMN library INTEGER NOT NULL DEFAULT 0;"
+        "CREATE TABLE bands2 (key INTEGER NOT NULL, function INTEGER NOT NULL, PRIMARY KEY (key, function))"
+        " WITHOUT ROWID;"
+        "INSERT OR IGNORE INTO bands2 SELECT key, function FROM bands;"
+        "DROP TABLE bands;"
+        "ALTER TABLE bands2 RENAME TO bands;"
+        "PRAGMA user_version=2;";
 
 static const char *const queries[Q_COUNT] = {
         "SELECT id FROM samples WHERE sha256 = ?1",
         "INSERT INTO samples (sha256, md5, path, format, arch, imphash, ssdeep, tlsh, size, nfunctions, ninsn,"
-        " family, actor, tags, source, added) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)",
+        " family, actor, tags, source, added, library)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
         "INSERT INTO functions (sample, address, size, ninsn, nblocks, flags, exact_hash, minhash, name)"
         " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-        "INSERT INTO bands (key, function) VALUES (?1, ?2)",
-        "UPDATE samples SET family = ?2, actor = ?3, tags = ?4, source = ?5 WHERE id = ?1",
+        "INSERT OR IGNORE INTO bands (key, function) VALUES (?1, ?2)",
+        "UPDATE samples SET family = ?2, actor = ?3, tags = ?4, source = ?5, library = ?6 WHERE id = ?1",
+        "SELECT id, sample, address, ninsn, flags, name, minhash FROM functions WHERE exact_hash = ?1 LIMIT ?2",
+        "SELECT f.id, f.sample, f.address, f.ninsn, f.flags, f.name, f.minhash FROM bands b"
+        " JOIN functions f ON f.id = b.function WHERE b.key = ?1 LIMIT ?2",
+        "SELECT id, sha256, path, format, arch, family, actor, tags, source, size, nfunctions, added, library, ninsn"
+        " FROM samples WHERE id = ?1",
 };
 
 static int fail(ln_store *s, int code, const char *what)
@@ -117,6 +141,9 @@ static void sq_close(ln_store *s)
 	if (!s) return;
 	for (int i = 0; i < Q_COUNT; i++) sqlite3_finalize(s->q[i]);
 	sqlite3_close(s->db);
+	/* only now: closing any descriptor of the file drops every POSIX lock
+	 * this process holds on it, SQLite's included */
+	if (s->lockfd >= 0) close(s->lockfd);
 	ln_free(s);
 }
 
@@ -125,6 +152,7 @@ static int open_once(ln_store **out, const char *where, unsigned flags, char *er
 	*out = NULL;
 	ln_store *s = ln_calloc(1, sizeof(*s));
 	if (!s) return LINEAGE_ENOMEM;
+	s->lockfd = -1;
 	snprintf(s->path, sizeof(s->path), "%s", where);
 	bool exists;
 	int rc = check_header(s, where, &exists);
@@ -172,9 +200,23 @@ static int open_once(ln_store **out, const char *where, unsigned flags, char *er
 			         where, (long long)version, SCHEMA_VERSION);
 			rc = LINEAGE_EDB;
 		}
+		if (rc == 0 && version == 1 && (flags & LINEAGE_CORPUS_READONLY)) {
+			snprintf(s->err, sizeof(s->err),
+			         "%s: corpus schema 1 needs an upgrade: open it for writing once (lineage add)", where);
+			rc = LINEAGE_EDB;
+		} else if (rc == 0 && version == 1) {
+			rc = exec(s, "BEGIN IMMEDIATE");
+			if (rc == 0) rc = exec(s, migrate_1_2);
+			if (rc == 0)
+				rc = exec(s, "COMMIT");
+			else
+				exec(s, "ROLLBACK");
+		}
+		/* the band table outgrows SQLite's default 2 MB page cache early */
+		if (rc == 0) rc = exec(s, "PRAGMA cache_size=-65536");
 	}
 	for (int i = 0; rc == 0 && i < Q_COUNT; i++) {
-		if ((flags & LINEAGE_CORPUS_READONLY) && i != Q_FIND) continue;
+		if ((flags & LINEAGE_CORPUS_READONLY) && !reader_query(i)) continue;
 		if (sqlite3_prepare_v3(s->db, queries[i], -1, SQLITE_PREPARE_PERSISTENT, &s->q[i], NULL) != SQLITE_OK)
 			rc = fail(s, LINEAGE_EDB, "damaged corpus");
 	}
@@ -222,7 +264,17 @@ static int sq_open(ln_store **out, const char *where, unsigned flags, char *err,
 		struct timespec ts = {0, (long)(10 + attempt % 7 * 5) * 1000000L};
 		nanosleep(&ts, NULL);
 	}
-	if (lockfd >= 0) close(lockfd); /* releases the flock */
+	if (lockfd >= 0) {
+		/* release the flock but keep the descriptor until the store closes:
+		 * closing it now would drop the POSIX locks SQLite holds on the file
+		 * (in WAL mode, the shared lock that tells other connections this one
+		 * still uses the WAL) */
+		flock(lockfd, LOCK_UN);
+		if (rc == 0)
+			(*out)->lockfd = lockfd;
+		else
+			close(lockfd);
+	}
 	return rc;
 }
 
@@ -282,6 +334,7 @@ static int sq_insert_sample(ln_store *s, const ln_sample_row *r, int64_t *id)
 	bind_text(st, 14, r->labels.tags);
 	bind_text(st, 15, r->labels.source);
 	sqlite3_bind_int64(st, 16, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int(st, 17, r->labels.library != 0);
 	int rc = step_done(s, st, "storing the sample");
 	if (rc == 0) *id = sqlite3_last_insert_rowid(s->db);
 	return rc;
@@ -320,19 +373,53 @@ static int sq_set_labels(ln_store *s, int64_t sample, const lineage_labels *l)
 	bind_text(st, 3, l->actor);
 	bind_text(st, 4, l->tags);
 	bind_text(st, 5, l->source);
+	sqlite3_bind_int(st, 6, l->library != 0);
 	return step_done(s, st, "updating labels");
+}
+
+/* The band rows of a sample's functions: their keys come from the stored
+ * MinHash (the band table has no index by function). */
+static int remove_bands(ln_store *s, int64_t sample)
+{
+	sqlite3_stmt *fs, *del;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, minhash FROM functions WHERE sample = ?1", -1, &fs, NULL) !=
+	    SQLITE_OK)
+		return fail(s, LINEAGE_EDB, "remove");
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM bands WHERE key = ?1 AND function = ?2", -1, &del, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_finalize(fs);
+		return fail(s, LINEAGE_EDB, "remove");
+	}
+	sqlite3_bind_int64(fs, 1, sample);
+	int rc, ret = 0;
+	while (ret == 0 && (rc = sqlite3_step(fs)) == SQLITE_ROW) {
+		const void *blob = sqlite3_column_blob(fs, 1);
+		if (!blob || sqlite3_column_bytes(fs, 1) != LINEAGE_MINHASH_K * (int)sizeof(uint32_t)) continue;
+		uint32_t mh[LINEAGE_MINHASH_K];
+		memcpy(mh, blob, sizeof(mh));
+		for (unsigned band = 0; ret == 0 && band < LN_LSH_BANDS; band++) {
+			sqlite3_bind_int64(del, 1, (sqlite3_int64)ln_lsh_band_key(mh, band));
+			sqlite3_bind_int64(del, 2, sqlite3_column_int64(fs, 0));
+			ret = step_done(s, del, "remove");
+		}
+	}
+	if (ret == 0 && rc != SQLITE_DONE) ret = fail(s, LINEAGE_EDB, "remove");
+	sqlite3_finalize(fs);
+	sqlite3_finalize(del);
+	return ret;
 }
 
 static int sq_remove_sample(ln_store *s, int64_t sample)
 {
+	int rc = remove_bands(s, sample);
+	if (rc) return rc;
 	sqlite3_stmt *st;
-	const char *sql[] = {"DELETE FROM bands WHERE function IN (SELECT id FROM functions WHERE sample = ?1)",
-	                     "DELETE FROM functions WHERE sample = ?1", "DELETE FROM samples WHERE id = ?1"};
-	for (int i = 0; i < 3; i++) {
+	const char *sql[] = {"DELETE FROM functions WHERE sample = ?1", "DELETE FROM samples WHERE id = ?1"};
+	for (int i = 0; i < 2; i++) {
 		if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK)
 			return fail(s, LINEAGE_EDB, "remove");
 		sqlite3_bind_int64(st, 1, sample);
-		int rc = sqlite3_step(st);
+		rc = sqlite3_step(st);
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE) return fail(s, LINEAGE_EDB, "remove");
 	}
@@ -345,34 +432,96 @@ static const char *col(sqlite3_stmt *st, int i)
 	return t ? (const char *)t : "";
 }
 
+/* A sample from a row of (id, sha256, path, format, arch, family, actor,
+ * tags, source, size, nfunctions, added, library, ninsn). */
+static void sample_from_row(sqlite3_stmt *st, lineage_corpus_sample *x)
+{
+	*x = (lineage_corpus_sample){
+	        .id = sqlite3_column_int64(st, 0),
+	        .sha256 = col(st, 1),
+	        .path = col(st, 2),
+	        .format = col(st, 3),
+	        .arch = col(st, 4),
+	        .labels = {col(st, 5), col(st, 6), col(st, 7), col(st, 8), sqlite3_column_int(st, 12)},
+	        .size = (uint64_t)sqlite3_column_int64(st, 9),
+	        .nfunctions = (uint64_t)sqlite3_column_int64(st, 10),
+	        .added = sqlite3_column_int64(st, 11),
+	        .ninsn = (uint64_t)sqlite3_column_int64(st, 13),
+	};
+}
+
 static int sq_each_sample(ln_store *s, const char *family, int (*cb)(const lineage_corpus_sample *, void *), void *arg)
 {
 	sqlite3_stmt *st;
 	const char *sql =
 	        family ? "SELECT id, sha256, path, format, arch, family, actor, tags, source, size, nfunctions,"
-	                 " added FROM samples WHERE family = ?1 ORDER BY id"
+	                 " added, library, ninsn FROM samples WHERE family = ?1 ORDER BY id"
 	               : "SELECT id, sha256, path, format, arch, family, actor, tags, source, size, nfunctions,"
-	                 " added FROM samples ORDER BY id";
+	                 " added, library, ninsn FROM samples ORDER BY id";
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) return fail(s, LINEAGE_EDB, "list");
 	if (family) sqlite3_bind_text(st, 1, family, -1, SQLITE_TRANSIENT);
 	int rc, ret = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		lineage_corpus_sample x = {
-		        .id = sqlite3_column_int64(st, 0),
-		        .sha256 = col(st, 1),
-		        .path = col(st, 2),
-		        .format = col(st, 3),
-		        .arch = col(st, 4),
-		        .labels = {col(st, 5), col(st, 6), col(st, 7), col(st, 8)},
-		        .size = (uint64_t)sqlite3_column_int64(st, 9),
-		        .nfunctions = (uint64_t)sqlite3_column_int64(st, 10),
-		        .added = sqlite3_column_int64(st, 11),
-		};
+		lineage_corpus_sample x;
+		sample_from_row(st, &x);
 		if ((ret = cb(&x, arg)) != 0) break;
 	}
 	sqlite3_finalize(st);
 	if (ret) return ret;
 	return rc == SQLITE_DONE ? 0 : fail(s, LINEAGE_EDB, "list");
+}
+
+/* Rows of (id, sample, address, ninsn, flags, name, minhash), at most cap. */
+static int hits(ln_store *s, sqlite3_stmt *st, uint64_t key, size_t cap, int (*cb)(const ln_hit *, void *), void *arg)
+{
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)key);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(cap ? cap : INT64_MAX));
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *blob = sqlite3_column_blob(st, 6);
+		bool mh_ok = blob && sqlite3_column_bytes(st, 6) == LINEAGE_MINHASH_K * (int)sizeof(uint32_t);
+		ln_hit h = {
+		        .function = sqlite3_column_int64(st, 0),
+		        .sample = sqlite3_column_int64(st, 1),
+		        .address = (uint64_t)sqlite3_column_int64(st, 2),
+		        .ninsn = (uint32_t)sqlite3_column_int(st, 3),
+		        .flags = (uint32_t)sqlite3_column_int(st, 4),
+		        .name = (const char *)sqlite3_column_text(st, 5),
+		        .minhash = mh_ok ? blob : NULL,
+		};
+		if ((ret = cb(&h, arg)) != 0) break;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (ret) return ret;
+	return rc == SQLITE_DONE ? 0 : fail(s, LINEAGE_EDB, "query");
+}
+
+static int sq_find_exact(ln_store *s, uint64_t hash, size_t cap, int (*cb)(const ln_hit *, void *), void *arg)
+{
+	return hits(s, s->q[Q_EXACT], hash, cap, cb, arg);
+}
+
+static int sq_find_band(ln_store *s, uint64_t key, size_t cap, int (*cb)(const ln_hit *, void *), void *arg)
+{
+	return hits(s, s->q[Q_NEAR], key, cap, cb, arg);
+}
+
+static int sq_get_sample(ln_store *s, int64_t id, int (*cb)(const lineage_corpus_sample *, void *), void *arg)
+{
+	sqlite3_stmt *st = s->q[Q_GET];
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st), ret = 0;
+	if (rc == SQLITE_ROW) {
+		lineage_corpus_sample x;
+		sample_from_row(st, &x);
+		ret = cb(&x, arg);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (ret) return ret;
+	if (rc == SQLITE_ROW) return 0;
+	return rc == SQLITE_DONE ? LINEAGE_ENOTFOUND : fail(s, LINEAGE_EDB, "query");
 }
 
 static int sq_stats(ln_store *s, lineage_corpus_stats *out)
@@ -418,5 +567,8 @@ const ln_store_ops ln_store_sqlite = {
         .remove_sample = sq_remove_sample,
         .each_sample = sq_each_sample,
         .stats = sq_stats,
+        .find_exact = sq_find_exact,
+        .find_band = sq_find_band,
+        .get_sample = sq_get_sample,
         .errmsg = sq_errmsg,
 };

@@ -23,6 +23,15 @@ typedef struct ln_function_row {
 	const char *name;        /* or NULL */
 } ln_function_row;
 
+/* A stored function met by a query; pointers valid during the callback. */
+typedef struct ln_hit {
+	int64_t function, sample;
+	uint64_t address;
+	uint32_t ninsn, flags;
+	const char *name;        /* or NULL */
+	const uint32_t *minhash; /* LINEAGE_MINHASH_K values, or NULL when damaged */
+} ln_hit;
+
 typedef struct ln_store_ops {
 	const char *name;
 	/* 0, or LINEAGE_EDB / LINEAGE_EIO with err set; nothing is written to a
@@ -44,6 +53,13 @@ typedef struct ln_store_ops {
 	int (*each_sample)(ln_store *s, const char *family, int (*cb)(const lineage_corpus_sample *, void *),
 	                   void *arg);
 	int (*stats)(ln_store *s, lineage_corpus_stats *out);
+	/* queries: the functions with an exact hash, or in one LSH band bucket,
+	 * at most cap of them (0: all); a non-zero return from cb stops the walk
+	 * and is returned */
+	int (*find_exact)(ln_store *s, uint64_t hash, size_t cap, int (*cb)(const ln_hit *, void *), void *arg);
+	int (*find_band)(ln_store *s, uint64_t key, size_t cap, int (*cb)(const ln_hit *, void *), void *arg);
+	/* one sample by id: 0 after cb, or LINEAGE_ENOTFOUND */
+	int (*get_sample)(ln_store *s, int64_t id, int (*cb)(const lineage_corpus_sample *, void *), void *arg);
 	/* the backend's last error message */
 	const char *(*errmsg)(ln_store *s);
 } ln_store_ops;
@@ -56,5 +72,8 @@ extern const ln_store_ops ln_store_sqlite;
 #define LN_LSH_BANDS 16
 #define LN_LSH_ROWS  4
 uint64_t ln_lsh_band_key(const uint32_t *minhash, unsigned band);
+
+/* The backend behind a corpus, for queries (lib/kinship/match.c). */
+void ln_corpus_store(lineage_corpus *c, const ln_store_ops **ops, ln_store **st);
 
 #endif

@@ -305,3 +305,110 @@ int lineage_report_scan_json(char **out, const lineage_sample *s, uint32_t flags
 	cJSON_Delete(root);
 	return *out ? 0 : LINEAGE_ENOMEM;
 }
+
+static double round4(double v)
+{
+	return (double)(int64_t)(v * 10000 + 0.5) / 10000;
+}
+
+static cJSON *family_json(const lineage_match *m, const lineage_match_family *f)
+{
+	const lineage_match_sample *best = &m->samples[f->best_sample];
+	cJSON *o = cJSON_CreateObject();
+	/* an unlabeled sample stands for itself */
+	add_str_or_null(o, "family", f->family);
+	add_str_or_null(o, "actor", f->actor);
+	cJSON_AddNumberToObject(o, "score", round4(f->score));
+	cJSON_AddNumberToObject(o, "samples", (double)f->nsamples);
+	cJSON_AddNumberToObject(o, "functions", (double)f->nfunctions);
+	cJSON_AddNumberToObject(o, "exact", (double)f->nexact);
+	cJSON_AddNumberToObject(o, "library_functions", (double)f->nlibrary);
+	cJSON_AddNumberToObject(o, "shared_instructions", (double)f->shared_insns);
+	cJSON_AddStringToObject(o, "best_sample", best->sha256);
+	return o;
+}
+
+static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t max_evidence)
+{
+	const lineage_binary *b = lineage_sample_binary(s);
+	const lineage_file_hashes *h = lineage_sample_hashes(s);
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddNumberToObject(root, "schema_version", LINEAGE_MATCH_SCHEMA_VERSION);
+	cJSON_AddStringToObject(root, "tool", "lineage");
+	cJSON_AddStringToObject(root, "tool_version", lineage_version());
+	cJSON *file = cJSON_AddObjectToObject(root, "file");
+	cJSON_AddStringToObject(file, "path", b->path ? b->path : "");
+	cJSON_AddNumberToObject(file, "size", (double)b->size);
+	cJSON_AddStringToObject(file, "sha256", h->sha256);
+	cJSON_AddStringToObject(file, "format", lineage_format_name(b->format));
+	cJSON_AddStringToObject(file, "arch", lineage_arch_name(b->arch));
+
+	cJSON *v = cJSON_AddObjectToObject(root, "verdict");
+	add_str_or_null(v, "family", m->verdict);
+	cJSON_AddBoolToObject(v, "known_relative", m->verdict != NULL);
+	add_str_or_null(v, "actor", m->verdict && m->nfamilies ? m->families[0].actor : NULL);
+	cJSON_AddNumberToObject(v, "score", round4(m->score));
+	cJSON_AddNumberToObject(v, "threshold", m->threshold);
+	cJSON_AddNumberToObject(v, "min_shared_instructions", LINEAGE_VERDICT_MIN_INSNS);
+
+	cJSON *code = cJSON_AddObjectToObject(root, "code");
+	cJSON_AddNumberToObject(code, "functions", (double)m->functions);
+	cJSON_AddNumberToObject(code, "library_functions", (double)m->library_functions);
+	cJSON_AddNumberToObject(code, "instructions", (double)m->query_insns);
+	add_str_or_null(code, "budget_hit", lineage_sample_budget_hit(s));
+
+	cJSON *fa = cJSON_AddArrayToObject(root, "families");
+	for (size_t i = 0; i < m->nfamilies; i++) cJSON_AddItemToArray(fa, family_json(m, &m->families[i]));
+	cJSON *la = cJSON_AddArrayToObject(root, "libraries");
+	for (size_t i = 0; i < m->nlibraries; i++) cJSON_AddItemToArray(la, family_json(m, &m->libraries[i]));
+	cJSON *sa = cJSON_AddArrayToObject(root, "samples");
+	for (size_t i = 0; i < m->nsamples; i++) {
+		const lineage_match_sample *x = &m->samples[i];
+		if (!x->nfunctions) continue;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "sha256", x->sha256);
+		cJSON_AddStringToObject(o, "path", x->path);
+		add_str_or_null(o, "family", x->family);
+		add_str_or_null(o, "actor", x->actor);
+		cJSON_AddBoolToObject(o, "library", x->library);
+		cJSON_AddNumberToObject(o, "score", round4(x->score));
+		cJSON_AddNumberToObject(o, "known_coverage", round4(x->known_coverage));
+		cJSON_AddNumberToObject(o, "functions", (double)x->nfunctions);
+		cJSON_AddNumberToObject(o, "exact", (double)x->nexact);
+		cJSON_AddItemToArray(sa, o);
+	}
+	cJSON *ea = cJSON_AddArrayToObject(root, "evidence");
+	size_t kept = 0;
+	for (size_t i = 0; i < m->nevidence; i++) {
+		const lineage_match_evidence *e = &m->evidence[i];
+		kept = i && e->family == m->evidence[i - 1].family ? kept + 1 : 1;
+		if (max_evidence && kept > max_evidence) continue;
+		const lineage_match_family *f = &m->families[e->family];
+		cJSON *o = cJSON_CreateObject();
+		add_str_or_null(o, "family", f->family);
+		add_hex(o, "query_address", e->query_address);
+		add_str_or_null(o, "query_name", e->query_name);
+		cJSON_AddStringToObject(o, "known_sample", m->samples[e->sample].sha256);
+		add_hex(o, "known_address", e->known_address);
+		add_str_or_null(o, "known_name", e->known_name);
+		cJSON_AddStringToObject(o, "kind", e->exact ? "exact" : "near");
+		cJSON_AddNumberToObject(o, "similarity", round4(e->similarity));
+		cJSON_AddNumberToObject(o, "instructions", e->ninsn);
+		cJSON_AddNumberToObject(o, "families", e->nfamilies);
+		cJSON_AddBoolToObject(o, "library", e->library);
+		cJSON_AddNumberToObject(o, "weight", round4(e->weight));
+		cJSON_AddItemToArray(ea, o);
+	}
+	return root;
+}
+
+int lineage_report_match_json(char **out, const lineage_sample *s, const lineage_match *m, size_t max_evidence,
+                              uint32_t flags)
+{
+	*out = NULL;
+	cJSON *root = match_json(s, m, max_evidence);
+	if (!root) return LINEAGE_ENOMEM;
+	*out = flags & LINEAGE_REPORT_PRETTY ? cJSON_Print(root) : cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return *out ? 0 : LINEAGE_ENOMEM;
+}

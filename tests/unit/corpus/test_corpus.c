@@ -85,12 +85,12 @@ static void test_add_label_remove(void **state)
 	size_t nf;
 	lineage_sample_functions(s, &nf);
 	const char *odd = "Guardians of Peace; DROP TABLE samples;--' \"quoted\" \xce\xa9 \t tab";
-	lineage_labels l = {"Destover", odd, "wiper,korea", "unit test"};
+	lineage_labels l = {"Destover", odd, "wiper,korea", "unit test", 0};
 	int added = -1;
 	assert_int_equal(lineage_corpus_add(c, ctx, s, &l, &added), 0);
 	assert_int_equal(added, 1);
 	/* re-adding is a no-op, labels included */
-	lineage_labels other = {"Other", NULL, NULL, NULL};
+	lineage_labels other = {"Other", NULL, NULL, NULL, 0};
 	assert_int_equal(lineage_corpus_add(c, ctx, s, &other, &added), 0);
 	assert_int_equal(added, 0);
 	seen x = {0};
@@ -106,7 +106,7 @@ static void test_add_label_remove(void **state)
 	assert_int_equal(count("SELECT count(*) FROM bands"), banded * 16);
 	/* labels can be changed */
 	const char *sha = lineage_sample_hashes(s)->sha256;
-	lineage_labels relabel = {"Destover", "Lazarus Group", NULL, NULL};
+	lineage_labels relabel = {"Destover", "Lazarus Group", NULL, NULL, 1};
 	assert_int_equal(lineage_corpus_set_labels(c, ctx, sha, &relabel), 0);
 	memset(&x, 0, sizeof(x));
 	lineage_corpus_each_sample(c, ctx, "Destover", remember, &x);

@@ -1,0 +1,201 @@
+/* lineage match FILE|DIR...: which known families share code with each file,
+ * how much, the verdict, and the matched functions as evidence. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct match_opts {
+	lineage_ctx *ctx;
+	lineage_corpus *corpus;
+	lineage_match_options mo;
+	bool json, pretty, all;
+	size_t nfiles, related;
+	int db_failed;
+} match_opts;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: lineage match [options] FILE|DIR...\n\n"
+	        "  --db PATH          the corpus (default ./lineage.db)\n"
+	        "  --json             one JSON document per file, one per line (docs/json-schema.md)\n"
+	        "  --pretty           indent the JSON\n"
+	        "  --threshold T      verdict threshold on a family's code score (default %.2f)\n"
+	        "  --near T           near-duplicate threshold on the estimated Jaccard similarity (default %.2f)\n"
+	        "  --all              every matched function as evidence (default: the 10 heaviest per family)\n"
+	        "  -h, --help         this help\n\n"
+	        "Exit status: 0 when every file was matched (whatever the verdict), 1 when a file failed,\n"
+	        "2 on a bad command line, 4 when the corpus cannot be read.\n",
+	        LINEAGE_VERDICT_THRESHOLD, LINEAGE_NEAR_THRESHOLD);
+}
+
+static const char *family_name(const lineage_match *m, const lineage_match_family *f)
+{
+	return f->family[0] ? f->family : m->samples[f->best_sample].sha256;
+}
+
+static void print_text(const lineage_sample *s, const lineage_match *m, bool all)
+{
+	const lineage_binary *b = lineage_sample_binary(s);
+	printf("%s\n  sha256 %s  %s %s  %zu functions, %zu of them library code\n", b->path,
+	       lineage_sample_hashes(s)->sha256, lineage_format_name(b->format), lineage_arch_name(b->arch),
+	       m->functions, m->library_functions);
+	if (m->verdict) {
+		const lineage_match_family *f = &m->families[0];
+		printf("  verdict   %s%s%s%s (code score %.3f >= %.2f: %zu functions, %llu instructions shared "
+		       "outside library code)\n",
+		       m->verdict, f->actor[0] ? " (actor: " : "", f->actor, f->actor[0] ? ")" : "", m->score,
+		       m->threshold, f->nfunctions - f->nlibrary, (unsigned long long)f->shared_insns);
+	} else if (m->nfamilies) {
+		printf("  verdict   no known relative (nearest: %s, code score %.3f < %.2f or under %d shared "
+		       "instructions)\n",
+		       family_name(m, &m->families[0]), m->score, m->threshold, LINEAGE_VERDICT_MIN_INSNS);
+	} else {
+		printf("  verdict   no known relative (no function shared with the corpus)\n");
+	}
+	size_t nf = m->nfamilies < 5 ? m->nfamilies : 5;
+	if (nf)
+		printf("  families  %-28s %6s %8s %9s %6s %8s\n", "", "score", "samples", "functions", "exact",
+		       "library");
+	for (size_t i = 0; i < nf; i++) {
+		const lineage_match_family *f = &m->families[i];
+		printf("    %zu. %-32.32s %6.3f %8zu %9zu %6zu %8zu\n", i + 1, family_name(m, f), f->score, f->nsamples,
+		       f->nfunctions, f->nexact, f->nlibrary);
+	}
+	for (size_t i = 0; i < m->nlibraries && i < 5; i++)
+		printf("  library   %s: %zu functions (%.1f%% of the code) marked as library code\n",
+		       m->libraries[i].family, m->libraries[i].nfunctions, 100 * m->libraries[i].score);
+	size_t shown_s = 0;
+	for (size_t i = 0; i < m->nsamples && shown_s < 3; i++) {
+		const lineage_match_sample *x = &m->samples[i];
+		if (x->library || !x->nfunctions) continue;
+		if (!shown_s++) printf("  closest samples\n");
+		printf("    %.3f  %.16s  %-20.20s %s\n", x->score, x->sha256, x->family[0] ? x->family : "-", x->path);
+	}
+	/* the evidence of the leading family (or of the nearest one) */
+	size_t shown = 0, total = 0;
+	for (size_t i = 0; i < m->nevidence; i++) {
+		const lineage_match_evidence *e = &m->evidence[i];
+		if (e->family != 0) continue;
+		total++;
+		if (!all && shown >= 10) continue;
+		if (!shown++)
+			printf("  evidence  %s: query -> known function, kind, instructions, families, weight\n",
+			       family_name(m, &m->families[0]));
+		printf("    0x%-12llx -> 0x%-12llx %s %.2f %5u %3u %5.2f  %s%s%s%s\n",
+		       (unsigned long long)e->query_address, (unsigned long long)e->known_address,
+		       e->exact ? "exact" : "near ", e->similarity, e->ninsn, e->nfamilies, e->weight,
+		       e->library ? "[library] " : "", e->query_name ? e->query_name : "",
+		       e->known_name && e->query_name ? " / " : "", e->known_name ? e->known_name : "");
+	}
+	if (shown < total) printf("    ... %zu more (--all)\n", total - shown);
+}
+
+static int match_one(const char *path, const char *err, void *arg)
+{
+	match_opts *o = arg;
+	o->nfiles++;
+	if (err) {
+		cli_error("%s: %s", path, err);
+		if (o->json) cli_json_error(path, LINEAGE_EIO, err);
+		return 1;
+	}
+	lineage_sample *s = NULL;
+	int rc = lineage_sample_load_file(&s, o->ctx, path);
+	if (rc == 0) rc = lineage_sample_analyze(s, o->ctx, LINEAGE_ANALYZE_ALL);
+	if (rc != 0) {
+		cli_error("%s", lineage_errmsg(o->ctx));
+		if (o->json) cli_json_error(path, rc, lineage_errmsg(o->ctx));
+		lineage_sample_free(s);
+		return 1;
+	}
+	lineage_match *m = NULL;
+	rc = lineage_corpus_match(&m, o->corpus, o->ctx, s, &o->mo);
+	if (rc != 0) {
+		cli_error("%s", lineage_errmsg(o->ctx));
+		if (o->json) cli_json_error(path, rc, lineage_errmsg(o->ctx));
+		if (rc == LINEAGE_EDB) o->db_failed = 1;
+		lineage_sample_free(s);
+		return 1;
+	}
+	o->related += m->verdict != NULL;
+	if (o->json) {
+		char *j = NULL;
+		if (lineage_report_match_json(&j, s, m, o->all ? 0 : 10, o->pretty ? LINEAGE_REPORT_PRETTY : 0) != 0) {
+			cli_error("%s: out of memory writing JSON", path);
+			rc = 1;
+		} else {
+			puts(j);
+		}
+		free(j);
+	} else {
+		if (o->nfiles > 1) putchar('\n');
+		print_text(s, m, o->all);
+	}
+	fflush(stdout);
+	lineage_match_free(m);
+	lineage_sample_free(s);
+	return rc != 0;
+}
+
+static bool parse_unit(const char *opt, const char *v, double *out)
+{
+	char *end;
+	errno = 0;
+	double t = strtod(v, &end);
+	if (errno || *end || !(t > 0 && t <= 1)) {
+		cli_error("match: invalid value '%s' for %s (0 < T <= 1)", v, opt);
+		return false;
+	}
+	*out = t;
+	return true;
+}
+
+int cmd_match(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	        {"db", required_argument, 0, 'd'},   {"json", no_argument, 0, 'J'},
+	        {"pretty", no_argument, 0, 'P'},     {"threshold", required_argument, 0, 't'},
+	        {"near", required_argument, 0, 'n'}, {"all", no_argument, 0, 'A'},
+	        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
+	};
+	match_opts o = {0};
+	const char *db = "lineage.db";
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'J': o.json = true; break;
+		case 'P': o.pretty = o.json = true; break;
+		case 'A': o.all = true; break;
+		case 't':
+			if (!parse_unit("--threshold", optarg, &o.mo.verdict_threshold)) return CLI_EXIT_USAGE;
+			break;
+		case 'n':
+			if (!parse_unit("--near", optarg, &o.mo.near_threshold)) return CLI_EXIT_USAGE;
+			break;
+		case 'h': usage(stdout); return CLI_EXIT_OK;
+		default: usage(stderr); return CLI_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		cli_error("match: no file given");
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (lineage_ctx_new(&o.ctx) != 0) return CLI_EXIT_INTERNAL;
+	if (lineage_corpus_open(&o.corpus, o.ctx, db, LINEAGE_CORPUS_READONLY) != 0) {
+		fprintf(stderr, "lineage: %s\n", lineage_errmsg(o.ctx));
+		lineage_ctx_free(o.ctx);
+		return CLI_EXIT_DB;
+	}
+	int failed = cli_walk(argv + optind, argc - optind, match_one, &o);
+	lineage_corpus_close(o.corpus);
+	lineage_ctx_free(o.ctx);
+	if (o.db_failed) return CLI_EXIT_DB;
+	return failed ? CLI_EXIT_INPUT : CLI_EXIT_OK;
+}

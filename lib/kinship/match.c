@@ -1,0 +1,597 @@
+/* Matching a sample against the corpus: each function of the query is looked
+ * up by exact hash and through its 16 LSH bands; the stored functions it
+ * meets are grouped by sample and family, weighted by how many families share
+ * them, and the families ranked by the share of the query's own code they
+ * hold. Library and runtime code is marked and weighs nothing. */
+#include "lineage/kinship.h"
+
+#include <math.h>
+#include <xxhash.h>
+
+#include "../core/core.h"
+#include "../corpus/store.h"
+
+#define DEFAULT_MAX_HITS      2000
+#define MAX_EVIDENCE_FAMILIES 10
+
+/* A stored sample met by the query, with its running totals. */
+typedef struct msample {
+	lineage_match_sample pub;
+	uint32_t family;
+	uint32_t last_q; /* last query function counted here, + 1 */
+	double shared_q, shared_k;
+	uint64_t ninsn;
+} msample;
+
+typedef struct mfamily {
+	lineage_match_family pub;
+	uint32_t last_q, weigh_q; /* last query function counted / weighed, + 1 */
+	uint32_t rank;            /* position after sorting */
+} mfamily;
+
+/* One stored function a query function met. */
+typedef struct qhit {
+	int64_t function;
+	uint32_t sample; /* index into samples */
+	uint32_t ninsn;
+	uint64_t address;
+	const char *name; /* arena */
+	float sim;
+	uint8_t exact;
+} qhit;
+
+/* A query function with the range of its hits. */
+typedef struct qfun {
+	const lineage_function *fn;
+	size_t first, nhits;
+	uint32_t nfamilies;
+	uint8_t library;
+	double weight;
+} qfun;
+
+typedef struct matcher {
+	lineage_ctx *ctx;
+	const ln_store_ops *ops;
+	ln_store *st;
+	ln_arena *arena;
+	ln_map sample_ix, family_ix; /* sample id / family key -> index */
+	ln_map fn_seen;              /* stored function id -> last query function that met it, + 1 */
+	uint32_t qtag;               /* the current query function, + 1 */
+	ln_vec samples, families, hits, qfuns;
+	const lineage_function *q; /* the query function being looked up */
+	size_t q_first;            /* its first hit */
+	double near;
+	size_t cap, seen; /* rows read for the current query function */
+	int err;
+} matcher;
+
+static uint64_t family_key(const char *family, int64_t sample)
+{
+	if (family && *family) return XXH3_64bits(family, strlen(family));
+	return XXH3_64bits(&sample, sizeof(sample)) ^ 0x5a5a5a5a5a5a5a5aull; /* an unlabeled sample alone */
+}
+
+static int keep_sample(const lineage_corpus_sample *cs, void *arg)
+{
+	matcher *m = arg;
+	msample *x = ln_vec_push(&m->samples);
+	if (!x) return LINEAGE_ENOMEM;
+	memset(x, 0, sizeof(*x));
+	x->pub.id = cs->id;
+	x->pub.sha256 = ln_arena_strdup(m->arena, cs->sha256);
+	x->pub.path = ln_arena_strdup(m->arena, cs->path);
+	x->pub.family = ln_arena_strdup(m->arena, cs->labels.family);
+	x->pub.actor = ln_arena_strdup(m->arena, cs->labels.actor);
+	x->pub.library = cs->labels.library != 0;
+	x->ninsn = cs->ninsn;
+	if (!x->pub.sha256 || !x->pub.path || !x->pub.family || !x->pub.actor) return LINEAGE_ENOMEM;
+	uint64_t fk = family_key(cs->labels.family, cs->id);
+	uint32_t *fi = ln_map_get(&m->family_ix, fk);
+	if (fi) {
+		x->family = *fi;
+		return 0;
+	}
+	mfamily *f = ln_vec_push(&m->families);
+	if (!f) return LINEAGE_ENOMEM;
+	memset(f, 0, sizeof(*f));
+	f->pub.family = x->pub.family;
+	f->pub.actor = x->pub.actor;
+	f->pub.library = x->pub.library;
+	x->family = (uint32_t)(m->families.len - 1);
+	return ln_map_put(&m->family_ix, fk, x->family) ? 0 : LINEAGE_ENOMEM;
+}
+
+/* The index of a stored sample, read on first meeting. */
+static int sample_index(matcher *m, int64_t id, uint32_t *out)
+{
+	uint32_t *ix = ln_map_get(&m->sample_ix, (uint64_t)id);
+	if (ix) {
+		*out = *ix;
+		return 0;
+	}
+	int rc = m->ops->get_sample(m->st, id, keep_sample, m);
+	if (rc) return rc;
+	*out = (uint32_t)(m->samples.len - 1);
+	return ln_map_put(&m->sample_ix, (uint64_t)id, *out) ? 0 : LINEAGE_ENOMEM;
+}
+
+static int take_hit(const ln_hit *h, void *arg, bool exact)
+{
+	matcher *m = arg;
+	m->seen++;
+	/* a function met exactly or in an earlier band */
+	uint32_t *t = ln_map_get(&m->fn_seen, (uint64_t)h->function);
+	if (t && *t == m->qtag) return 0;
+	if (!ln_map_put(&m->fn_seen, (uint64_t)h->function, m->qtag)) return LINEAGE_ENOMEM;
+	float sim = 1.0f;
+	if (!exact) {
+		if (!h->minhash) return 0;
+		sim = (float)lineage_minhash_similarity(m->q->minhash, h->minhash);
+		if (sim < m->near) return 0;
+	}
+	uint32_t si;
+	int rc = sample_index(m, h->sample, &si);
+	if (rc) return rc;
+	qhit *x = ln_vec_push(&m->hits);
+	if (!x) return LINEAGE_ENOMEM;
+	*x = (qhit){h->function, si, h->ninsn, h->address, NULL, sim, exact};
+	if (h->name && !(x->name = ln_arena_strdup(m->arena, h->name))) return LINEAGE_ENOMEM;
+	return 0;
+}
+
+static int take_exact(const ln_hit *h, void *arg)
+{
+	return take_hit(h, arg, true);
+}
+
+static int take_near(const ln_hit *h, void *arg)
+{
+	return take_hit(h, arg, false);
+}
+
+int lineage_runtime_name(const char *name)
+{
+	if (!name || !*name) return 0;
+	/* startup, teardown and support code that compilers and C runtimes link
+	 * into every program: GNU/glibc, mingw-w64, MSVC */
+	static const char *const exact[] = {
+	        "_start",
+	        "_init",
+	        "_fini",
+	        "frame_dummy",
+	        "register_tm_clones",
+	        "deregister_tm_clones",
+	        "__do_global_dtors_aux",
+	        "__do_global_ctors_aux",
+	        "__libc_csu_init",
+	        "__libc_csu_fini",
+	        "__do_global_ctors",
+	        "__do_global_dtors",
+	        "__main",
+	        "__gcc_register_frame",
+	        "__gcc_deregister_frame",
+	        "mainCRTStartup",
+	        "WinMainCRTStartup",
+	        "wmainCRTStartup",
+	        "wWinMainCRTStartup",
+	        "__tmainCRTStartup",
+	        "_CRT_INIT",
+	        "DllMainCRTStartup",
+	        "_DllMainCRTStartup",
+	        "__DllMainCRTStartup",
+	        "pre_c_init",
+	        "pre_cpp_init",
+	        "__security_init_cookie",
+	        "__report_gsfailure",
+	        "__security_check_cookie",
+	        "_pei386_runtime_relocator",
+	        "__chkstk",
+	        "___chkstk_ms",
+	        "__chkstk_ms",
+	        "_alloca",
+	        "__alloca",
+	        "atexit",
+	        "_onexit",
+	        "_matherr",
+	        "__mingw_raise_matherr",
+	        "__dyn_tls_init",
+	        "__dyn_tls_dtor",
+	        "__tlregdtor",
+	        "_setargv",
+	        "__getmainargs",
+	        "__wgetmainargs",
+	        "__stack_chk_fail",
+	        "__stack_chk_fail_local",
+	        "_FindPESection",
+	        "_FindPESectionByName",
+	        "_FindPESectionExec",
+	        "_GetPEImageBase",
+	        "_IsNonwritableInCurrentImage",
+	        "_ValidateImageBase",
+	        "__write_memory",
+	        "__report_error",
+	        "mark_section_writable",
+	        "_fpreset",
+	        "__fpclassify",
+	        "__cxa_finalize",
+	        "__cxa_atexit",
+	        "_gnu_exception_handler",
+	        "__mingw_SEH_error_handler",
+	        "__mingw_init_ehandler",
+	        "_get_invalid_parameter_handler",
+	        "_set_invalid_parameter_handler",
+	};
+	static const char *const prefix[] = {"__mingw_",
+	                                     "__mingwthr_",
+	                                     "_CRT_",
+	                                     "__crt_",
+	                                     "__scrt_",
+	                                     "__acrt_",
+	                                     "__vcrt_",
+	                                     "_initterm",
+	                                     "__x86.get_pc_thunk",
+	                                     "__x86_indirect_thunk",
+	                                     "__tls_",
+	                                     "_tls_",
+	                                     "__libc_start"};
+	/* i686 PE symbols carry one more leading underscore */
+	for (int pass = 0; pass < 2; pass++, name++) {
+		for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+			if (!strcmp(name, exact[i])) return 1;
+		for (size_t i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++)
+			if (!strncmp(name, prefix[i], strlen(prefix[i]))) return 1;
+		if (name[0] != '_') break;
+	}
+	return 0;
+}
+
+/* GNU crt1.o, crti.o and crtbegin.o code in an ELF file, recognized without
+ * symbols by where the linker puts it: the entry function, the functions of
+ * .init and .fini, and the leading run of .text (_start,
+ * deregister_tm_clones, register_tm_clones, __do_global_dtors_aux,
+ * frame_dummy) up to its second function reached from .init_array or
+ * .fini_array, when that run is short and made of small functions. */
+static void mark_elf_crt(const lineage_sample *s, uint8_t *rt)
+{
+	const lineage_binary *b = lineage_sample_binary(s);
+	if (b->format != LINEAGE_FORMAT_ELF) return;
+	size_t nf;
+	const lineage_function *fn = lineage_sample_functions(s, &nf);
+	uint64_t text = 0, text_end = 0;
+	for (size_t i = 0; i < b->nsections; i++) {
+		const lineage_section *x = &b->sections[i];
+		if (!x->name) continue;
+		bool initfini = !strcmp(x->name, ".init") || !strcmp(x->name, ".fini");
+		if (!strcmp(x->name, ".text")) {
+			text = x->vaddr;
+			text_end = x->vaddr + x->vsize;
+		}
+		for (size_t k = 0; initfini && k < nf; k++)
+			if (fn[k].address >= x->vaddr && fn[k].address < x->vaddr + x->vsize) rt[k] = 1;
+	}
+	for (size_t k = 0; b->has_entry && k < nf; k++)
+		if (fn[k].address == b->entry) rt[k] = 1;
+	size_t first = 0;
+	while (first < nf && fn[first].address < text) first++;
+	int inits = 0;
+	size_t k = first;
+	for (; k < nf && k < first + 7 && fn[k].address < text_end && inits < 2; k++) {
+		if (fn[k].ninsn >= 64) return;
+		inits += (fn[k].sources & LINEAGE_SRC_INIT) != 0;
+	}
+	if (inits < 2) return;
+	for (size_t i = first; i < k; i++) rt[i] = 1;
+}
+
+static bool considered(const lineage_function *f)
+{
+	return f->ninsn >= LINEAGE_MIN_MATCH_INSNS && !(f->flags & LINEAGE_FUNC_THUNK);
+}
+
+static int cmp_hit(const void *x, const void *y)
+{
+	const qhit *a = x, *b = y;
+	if (a->sample != b->sample) return a->sample < b->sample ? -1 : 1;
+	if (a->sim != b->sim) return a->sim > b->sim ? -1 : 1;
+	return a->address < b->address ? -1 : a->address > b->address;
+}
+
+/* Look one query function up: exact hash, then each LSH band. Its hits end
+ * grouped by sample, best first. */
+static int lookup(matcher *m, const lineage_function *fn)
+{
+	m->q = fn;
+	m->q_first = m->hits.len;
+	m->seen = 0;
+	m->qtag++;
+	int rc = m->ops->find_exact(m->st, fn->exact_hash, m->cap, take_exact, m);
+	if (rc == 0 && fn->ninsn >= LINEAGE_MINHASH_NGRAM + 2)
+		for (unsigned band = 0; band < LN_LSH_BANDS && rc == 0 && m->seen < m->cap * 2; band++)
+			rc = m->ops->find_band(m->st, ln_lsh_band_key(fn->minhash, band), m->cap, take_near, m);
+	if (rc == 0) ln_sort((qhit *)m->hits.items + m->q_first, m->hits.len - m->q_first, sizeof(qhit), cmp_hit);
+	return rc;
+}
+
+/* Mark library code and weigh each query function. */
+static void weigh(matcher *m, qfun *qf)
+{
+	msample *smp = m->samples.items;
+	mfamily *fam = m->families.items;
+	uint32_t tag = (uint32_t)(qf - (qfun *)m->qfuns.items) + 1;
+	qf->library = qf->library || lineage_runtime_name(qf->fn->name) || m->seen >= m->cap;
+	for (size_t i = qf->first; i < qf->first + qf->nhits; i++) {
+		const qhit *h = &LN_VEC_AT(&m->hits, qhit, i);
+		mfamily *f = &fam[smp[h->sample].family];
+		if (f->pub.library || lineage_runtime_name(h->name)) qf->library = 1;
+		if (f->pub.library || f->weigh_q == tag) continue;
+		f->weigh_q = tag;
+		qf->nfamilies++;
+	}
+	if (qf->nfamilies >= LINEAGE_LIBRARY_FAMILIES) qf->library = 1;
+	qf->weight = qf->library ? 0 : 1.0 / (qf->nfamilies ? qf->nfamilies : 1);
+}
+
+/* Credit each sample and family with a query function's hits: the first
+ * hit of each sample is its best. */
+static void credit(matcher *m, qfun *qf, uint32_t tag)
+{
+	msample *smp = m->samples.items;
+	mfamily *fam = m->families.items;
+	for (size_t i = qf->first; i < qf->first + qf->nhits; i++) {
+		const qhit *best = &LN_VEC_AT(&m->hits, qhit, i);
+		if (i > qf->first && LN_VEC_AT(&m->hits, qhit, i - 1).sample == best->sample) continue;
+		msample *s = &smp[best->sample];
+		mfamily *f = &fam[s->family];
+		/* library samples measure how much of the query they explain */
+		double w = f->pub.library ? 1.0 : qf->weight;
+		s->shared_q += qf->fn->ninsn * w * best->sim;
+		s->shared_k += best->ninsn * w * best->sim;
+		s->pub.nfunctions++;
+		s->pub.nexact += best->exact;
+		if (f->last_q != tag) {
+			f->last_q = tag;
+			f->pub.nfunctions++;
+			f->pub.nexact += best->exact;
+			f->pub.nlibrary += qf->library;
+			if (!qf->library || f->pub.library) f->pub.shared_insns += qf->fn->ninsn;
+		}
+	}
+}
+
+static int cmp_sample(const void *x, const void *y)
+{
+	const msample *a = x, *b = y;
+	if (a->pub.score != b->pub.score) return a->pub.score > b->pub.score ? -1 : 1;
+	if (a->pub.nfunctions != b->pub.nfunctions) return a->pub.nfunctions > b->pub.nfunctions ? -1 : 1;
+	return a->pub.id < b->pub.id ? -1 : a->pub.id > b->pub.id;
+}
+
+static int cmp_family(const void *x, const void *y)
+{
+	const lineage_match_family *a = x, *b = y;
+	if (a->score != b->score) return a->score > b->score ? -1 : 1;
+	if (a->nfunctions != b->nfunctions) return a->nfunctions > b->nfunctions ? -1 : 1;
+	return a->best_sample < b->best_sample ? -1 : a->best_sample > b->best_sample;
+}
+
+static int cmp_evidence(const void *x, const void *y)
+{
+	const lineage_match_evidence *a = x, *b = y;
+	if (a->family != b->family) return a->family < b->family ? -1 : 1;
+	double wa = a->weight * a->ninsn * a->similarity, wb = b->weight * b->ninsn * b->similarity;
+	if (wa != wb) return wa > wb ? -1 : 1;
+	if (a->ninsn != b->ninsn) return a->ninsn > b->ninsn ? -1 : 1;
+	return a->query_address < b->query_address ? -1 : a->query_address > b->query_address;
+}
+
+/* Rank samples and families, fill the public result. */
+static int rank(matcher *m, lineage_match *r, uint64_t all_insns)
+{
+	size_t ns = m->samples.len, nf = m->families.len;
+	msample *smp = m->samples.items;
+	mfamily *fam = m->families.items;
+	for (size_t i = 0; i < ns; i++) {
+		double denom = (double)(smp[i].pub.library ? all_insns : r->query_insns);
+		smp[i].pub.score = denom > 0 ? smp[i].shared_q / denom : 0;
+		smp[i].pub.known_coverage = smp[i].ninsn ? fmin(1.0, smp[i].shared_k / (double)smp[i].ninsn) : 0;
+	}
+	/* sort samples; remember where each went */
+	uint32_t *where = ln_calloc(ns + 1, sizeof(uint32_t));
+	msample *sorted = ln_arena_alloc(m->arena, (ns + 1) * sizeof(msample));
+	if (!where || !sorted) {
+		ln_free(where);
+		return LINEAGE_ENOMEM;
+	}
+	memcpy(sorted, smp, ns * sizeof(msample));
+	ln_sort(sorted, ns, sizeof(msample), cmp_sample);
+	lineage_match_sample *pubs = ln_arena_alloc(m->arena, (ns + 1) * sizeof(*pubs));
+	if (!pubs) {
+		ln_free(where);
+		return LINEAGE_ENOMEM;
+	}
+	for (size_t i = 0; i < ns; i++) {
+		pubs[i] = sorted[i].pub;
+		uint32_t *ix = ln_map_get(&m->sample_ix, (uint64_t)sorted[i].pub.id);
+		if (ix) where[*ix] = (uint32_t)i;
+	}
+	/* a family's score is its best sample's */
+	for (size_t i = 0; i < ns; i++) {
+		mfamily *f = &fam[smp[i].family];
+		if (smp[i].pub.nfunctions) f->pub.nsamples++;
+		size_t pos = where[i];
+		if (f->pub.nsamples == 1 || pubs[pos].score > pubs[f->pub.best_sample].score ||
+		    (pubs[pos].score == pubs[f->pub.best_sample].score && pos < f->pub.best_sample)) {
+			f->pub.best_sample = pos;
+			f->pub.score = pubs[pos].score;
+			f->pub.actor = pubs[pos].actor;
+		}
+	}
+	lineage_match_family *fams = ln_arena_alloc(m->arena, (nf + 1) * sizeof(*fams));
+	lineage_match_family *libs = ln_arena_alloc(m->arena, (nf + 1) * sizeof(*libs));
+	if (!fams || !libs) {
+		ln_free(where);
+		return LINEAGE_ENOMEM;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		if (!fam[i].pub.nfunctions) continue;
+		if (fam[i].pub.library)
+			libs[r->nlibraries++] = fam[i].pub;
+		else
+			fams[r->nfamilies++] = fam[i].pub;
+	}
+	ln_sort(fams, r->nfamilies, sizeof(*fams), cmp_family);
+	ln_sort(libs, r->nlibraries, sizeof(*libs), cmp_family);
+	/* the family index of each sample in the sorted list */
+	for (size_t i = 0; i < nf; i++) fam[i].rank = UINT32_MAX;
+	for (size_t i = 0; i < r->nfamilies; i++) {
+		const lineage_match_sample *b = &pubs[fams[i].best_sample];
+		uint32_t *si = ln_map_get(&m->sample_ix, (uint64_t)b->id);
+		if (si) fam[smp[*si].family].rank = (uint32_t)i;
+	}
+	/* evidence for the leading families: each query function's hit in the
+	 * family's best sample, or its best hit in the family */
+	ln_vec ev;
+	ln_vec_init(&ev, sizeof(lineage_match_evidence));
+	const qfun *qfs = m->qfuns.items;
+	int rc = 0;
+	for (size_t qi = 0; qi < m->qfuns.len && rc == 0; qi++) {
+		const qfun *qf = &qfs[qi];
+		const qhit *pick[MAX_EVIDENCE_FAMILIES] = {0};
+		for (size_t i = qf->first; i < qf->first + qf->nhits; i++) {
+			const qhit *h = &LN_VEC_AT(&m->hits, qhit, i);
+			uint32_t fr = fam[smp[h->sample].family].rank;
+			if (fr >= MAX_EVIDENCE_FAMILIES) continue;
+			const qhit *p = pick[fr];
+			bool h_best = where[h->sample] == fams[fr].best_sample;
+			bool p_best = p && where[p->sample] == fams[fr].best_sample;
+			if (!p || (h_best && !p_best) || (h_best == p_best && h->sim > p->sim)) pick[fr] = h;
+		}
+		for (uint32_t fr = 0; fr < MAX_EVIDENCE_FAMILIES; fr++) {
+			if (!pick[fr]) continue;
+			lineage_match_evidence *e = ln_vec_push(&ev);
+			if (!e) {
+				rc = LINEAGE_ENOMEM;
+				break;
+			}
+			*e = (lineage_match_evidence){
+			        .family = fr,
+			        .sample = where[pick[fr]->sample],
+			        .query_address = qf->fn->address,
+			        .known_address = pick[fr]->address,
+			        .query_name = qf->fn->name,
+			        .known_name = pick[fr]->name,
+			        .ninsn = qf->fn->ninsn,
+			        .similarity = pick[fr]->sim,
+			        .exact = pick[fr]->exact,
+			        .nfamilies = qf->nfamilies,
+			        .library = qf->library,
+			        .weight = qf->weight,
+			};
+		}
+	}
+	ln_free(where);
+	if (rc == 0) {
+		lineage_match_evidence *e = ev.items;
+		ln_sort(e, ev.len, sizeof(*e), cmp_evidence);
+		r->evidence = ln_vec_to_arena(&ev, m->arena, &r->nevidence);
+		if (ev.len && !r->evidence) rc = LINEAGE_ENOMEM;
+	}
+	ln_vec_free(&ev);
+	r->families = fams;
+	r->libraries = libs;
+	r->samples = pubs;
+	r->nsamples = ns;
+	if (r->nfamilies) {
+		r->score = fams[0].score;
+		if (fams[0].score >= r->threshold && fams[0].shared_insns >= LINEAGE_VERDICT_MIN_INSNS)
+			r->verdict = fams[0].family[0] ? fams[0].family : pubs[fams[0].best_sample].sha256;
+	}
+	return rc;
+}
+
+struct lineage_match_owner {
+	lineage_match pub;
+	ln_arena *arena;
+};
+
+int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ctx, const lineage_sample *s,
+                         const lineage_match_options *opt)
+{
+	*out = NULL;
+	lineage_match_options o = opt ? *opt : (lineage_match_options){0};
+	if (o.near_threshold <= 0) o.near_threshold = LINEAGE_NEAR_THRESHOLD;
+	if (o.verdict_threshold <= 0) o.verdict_threshold = LINEAGE_VERDICT_THRESHOLD;
+	if (!o.max_hits) o.max_hits = DEFAULT_MAX_HITS;
+	if (o.near_threshold > 1 || o.verdict_threshold > 1)
+		return ln_ctx_error(ctx, LINEAGE_EINVAL, "match: a threshold is over 1");
+	const char *path = lineage_sample_binary(s)->path;
+	matcher m = {.ctx = ctx, .near = o.near_threshold, .cap = o.max_hits};
+	ln_corpus_store(c, &m.ops, &m.st);
+	struct lineage_match_owner *own = ln_calloc(1, sizeof(*own));
+	m.arena = ln_arena_new();
+	if (!own || !m.arena) {
+		ln_free(own);
+		ln_arena_free(m.arena);
+		return ln_ctx_error(ctx, LINEAGE_ENOMEM, "%s: out of memory", path);
+	}
+	own->arena = m.arena;
+	ln_map_init(&m.sample_ix);
+	ln_map_init(&m.family_ix);
+	ln_map_init(&m.fn_seen);
+	ln_vec_init(&m.samples, sizeof(msample));
+	ln_vec_init(&m.families, sizeof(mfamily));
+	ln_vec_init(&m.hits, sizeof(qhit));
+	ln_vec_init(&m.qfuns, sizeof(qfun));
+	lineage_match *r = &own->pub;
+	r->threshold = o.verdict_threshold;
+	size_t nf;
+	const lineage_function *fn = lineage_sample_functions(s, &nf);
+	uint64_t all_insns = 0;
+	uint8_t *runtime = ln_calloc(nf + 1, 1);
+	int rc = runtime ? 0 : LINEAGE_ENOMEM;
+	if (runtime) mark_elf_crt(s, runtime);
+	for (size_t i = 0; i < nf && rc == 0; i++) {
+		if (!considered(&fn[i])) continue;
+		rc = lookup(&m, &fn[i]);
+		if (rc) break;
+		qfun *qf = ln_vec_push(&m.qfuns);
+		if (!qf) {
+			rc = LINEAGE_ENOMEM;
+			break;
+		}
+		*qf = (qfun){.fn = &fn[i], .first = m.q_first, .nhits = m.hits.len - m.q_first, .library = runtime[i]};
+		weigh(&m, qf);
+		r->functions++;
+		all_insns += fn[i].ninsn;
+		if (qf->library)
+			r->library_functions++;
+		else
+			r->query_insns += fn[i].ninsn;
+	}
+	for (size_t i = 0; i < m.qfuns.len && rc == 0; i++) credit(&m, &LN_VEC_AT(&m.qfuns, qfun, i), (uint32_t)i + 1);
+	if (rc == 0) rc = rank(&m, r, all_insns);
+	ln_free(runtime);
+	ln_map_free(&m.sample_ix);
+	ln_map_free(&m.family_ix);
+	ln_map_free(&m.fn_seen);
+	ln_vec_free(&m.samples);
+	ln_vec_free(&m.families);
+	ln_vec_free(&m.hits);
+	ln_vec_free(&m.qfuns);
+	if (rc != 0) {
+		ln_arena_free(m.arena);
+		ln_free(own);
+		if (rc == LINEAGE_ENOMEM) return ln_ctx_error(ctx, rc, "%s: match: out of memory", path);
+		return ln_ctx_error(ctx, rc, "%s: match: %s", path, m.ops->errmsg(m.st));
+	}
+	*out = r;
+	return 0;
+}
+
+void lineage_match_free(lineage_match *m)
+{
+	if (!m) return;
+	struct lineage_match_owner *own = (struct lineage_match_owner *)m;
+	ln_arena_free(own->arena);
+	ln_free(own);
+}
