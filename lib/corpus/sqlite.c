@@ -51,14 +51,13 @@ static const char *const schema =
         " key INTEGER NOT NULL, function INTEGER NOT NULL, PRIMARY KEY (key, function)) WITHOUT ROWID;";
 
 /* Schema 1 (issue 3's first days) to 2: the library mark, and the bands table
- * without a rowid and its two indexes. */
+ * without a rowid, rebuilt from the stored MinHash with today's banding
+ * (rebuild_bands). */
 static const char *const migrate_1_2 =
         "ALTER TABLE samples ADD COLUMN library INTEGER NOT NULL DEFAULT 0;"
-        "CREATE TABLE bands2 (key INTEGER NOT NULL, function INTEGER NOT NULL, PRIMARY KEY (key, function))"
-        " WITHOUT ROWID;"
-        "INSERT OR IGNORE INTO bands2 SELECT key, function FROM bands;"
         "DROP TABLE bands;"
-        "ALTER TABLE bands2 RENAME TO bands;"
+        "CREATE TABLE bands (key INTEGER NOT NULL, function INTEGER NOT NULL, PRIMARY KEY (key, function))"
+        " WITHOUT ROWID;"
         "PRAGMA user_version=2;";
 
 static const char *const queries[Q_COUNT] = {
@@ -95,6 +94,38 @@ static int exec(ln_store *s, const char *sql)
 		return LINEAGE_EDB;
 	}
 	return 0;
+}
+
+/* The band rows of every stored function with a signature worth banding. */
+static int rebuild_bands(ln_store *s)
+{
+	sqlite3_stmt *fs, *ins;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, minhash FROM functions WHERE ninsn >= ?1", -1, &fs, NULL) !=
+	    SQLITE_OK)
+		return fail(s, LINEAGE_EDB, "upgrade");
+	if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO bands (key, function) VALUES (?1, ?2)", -1, &ins, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_finalize(fs);
+		return fail(s, LINEAGE_EDB, "upgrade");
+	}
+	sqlite3_bind_int(fs, 1, LINEAGE_MINHASH_NGRAM + 2);
+	int rc, ret = 0;
+	while (ret == 0 && (rc = sqlite3_step(fs)) == SQLITE_ROW) {
+		const void *blob = sqlite3_column_blob(fs, 1);
+		if (!blob || sqlite3_column_bytes(fs, 1) != LINEAGE_MINHASH_K * (int)sizeof(uint32_t)) continue;
+		uint32_t mh[LINEAGE_MINHASH_K];
+		memcpy(mh, blob, sizeof(mh));
+		for (unsigned band = 0; ret == 0 && band < LN_LSH_BANDS; band++) {
+			sqlite3_bind_int64(ins, 1, (sqlite3_int64)ln_lsh_band_key(mh, band));
+			sqlite3_bind_int64(ins, 2, sqlite3_column_int64(fs, 0));
+			if (sqlite3_step(ins) != SQLITE_DONE) ret = fail(s, LINEAGE_EDB, "upgrade");
+			sqlite3_reset(ins);
+		}
+	}
+	if (ret == 0 && rc != SQLITE_DONE) ret = fail(s, LINEAGE_EDB, "upgrade");
+	sqlite3_finalize(fs);
+	sqlite3_finalize(ins);
+	return ret;
 }
 
 static int pragma_int(ln_store *s, const char *sql, int64_t *out)
@@ -207,6 +238,7 @@ static int open_once(ln_store **out, const char *where, unsigned flags, char *er
 		} else if (rc == 0 && version == 1) {
 			rc = exec(s, "BEGIN IMMEDIATE");
 			if (rc == 0) rc = exec(s, migrate_1_2);
+			if (rc == 0) rc = rebuild_bands(s);
 			if (rc == 0)
 				rc = exec(s, "COMMIT");
 			else

@@ -1,5 +1,5 @@
 /* Matching a sample against the corpus: each function of the query is looked
- * up by exact hash and through its 16 LSH bands; the stored functions it
+ * up by exact hash and through its 21 LSH bands; the stored functions it
  * meets are grouped by sample and family, weighted by how many families share
  * them, and the families ranked by the share of the query's own code they
  * hold. Library and runtime code is marked and weighs nothing. */

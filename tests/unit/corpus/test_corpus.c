@@ -100,10 +100,10 @@ static void test_add_label_remove(void **state)
 	assert_string_equal(x.actor, odd);
 	assert_int_equal(x.nfunctions, nf);
 	assert_int_equal(count("SELECT count(*) FROM functions"), (int64_t)nf);
-	/* 16 LSH bands for every function with a signature worth banding */
+	/* 21 LSH bands for every function with a signature worth banding */
 	int64_t banded = count("SELECT count(*) FROM functions WHERE ninsn >= 5");
 	assert_true(banded > 0);
-	assert_int_equal(count("SELECT count(*) FROM bands"), banded * 16);
+	assert_int_equal(count("SELECT count(*) FROM bands"), banded * 21);
 	/* labels can be changed */
 	const char *sha = lineage_sample_hashes(s)->sha256;
 	lineage_labels relabel = {"Destover", "Lazarus Group", NULL, NULL, 1};
@@ -218,11 +218,58 @@ static void test_foreign_and_corrupt(void **state)
 	assert_non_null(strstr(lineage_errmsg(ctx), path));
 }
 
+/* A schema-1 corpus (before the library mark and today's banding) is
+ * upgraded when opened for writing: its samples stay, bands are rebuilt from
+ * the stored MinHash; a read-only open asks for the upgrade instead. */
+static void test_upgrade_from_schema_1(void **state)
+{
+	(void)state;
+	char path[500];
+	snprintf(path, sizeof(path), "%s/v1.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	const char *v1 =
+	        "PRAGMA application_id=1280196935; PRAGMA user_version=1;"
+	        "CREATE TABLE samples (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, md5 TEXT, path TEXT,"
+	        " format TEXT, arch TEXT, imphash TEXT, ssdeep TEXT, tlsh TEXT, size INTEGER, nfunctions INTEGER,"
+	        " ninsn INTEGER, family TEXT, actor TEXT, tags TEXT, source TEXT, added INTEGER);"
+	        "CREATE TABLE functions (id INTEGER PRIMARY KEY, sample INTEGER NOT NULL, address INTEGER,"
+	        " size INTEGER, ninsn INTEGER, nblocks INTEGER, flags INTEGER, exact_hash INTEGER, minhash BLOB,"
+	        " name TEXT);"
+	        "CREATE INDEX functions_hash ON functions(exact_hash);"
+	        "CREATE TABLE bands (key INTEGER NOT NULL, function INTEGER NOT NULL);"
+	        "INSERT INTO samples (id, sha256, family, nfunctions) VALUES (1, 'ab', 'Old', 2);"
+	        "INSERT INTO functions (id, sample, ninsn, exact_hash, minhash) VALUES"
+	        " (1, 1, 40, 7, zeroblob(256)), (2, 1, 3, 8, zeroblob(256));"
+	        "INSERT INTO bands VALUES (11, 1), (12, 1);";
+	assert_int_equal(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	lineage_corpus *c;
+	assert_int_equal(lineage_corpus_open(&c, ctx, path, LINEAGE_CORPUS_READONLY), LINEAGE_EDB);
+	assert_non_null(strstr(lineage_errmsg(ctx), "needs an upgrade"));
+	assert_int_equal(lineage_corpus_open(&c, ctx, path, 0), 0);
+	seen x = {0};
+	assert_int_equal(lineage_corpus_each_sample(c, ctx, NULL, remember, &x), 0);
+	assert_int_equal(x.n, 1);
+	assert_string_equal(x.family, "Old");
+	lineage_corpus_close(c);
+	char saved[sizeof(dbpath)];
+	memcpy(saved, dbpath, sizeof(saved));
+	snprintf(dbpath, sizeof(dbpath), "%s", path);
+	/* one function is long enough to be banded: 21 bands */
+	assert_int_equal(count("SELECT count(*) FROM bands"), 21);
+	assert_int_equal(count("SELECT count(*) FROM bands WHERE key IN (11, 12)"), 0);
+	assert_int_equal(count("SELECT library FROM samples"), 0);
+	assert_int_equal(count("PRAGMA user_version"), 2);
+	memcpy(dbpath, saved, sizeof(saved));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_add_label_remove),
 	        cmocka_unit_test(test_foreign_and_corrupt),
+	        cmocka_unit_test(test_upgrade_from_schema_1),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
