@@ -26,6 +26,7 @@ static void usage(FILE *f)
 	        "  --threshold T      verdict threshold on a family's code score (default %.2f)\n"
 	        "  --near T           near-duplicate threshold on the estimated Jaccard similarity (default %.2f)\n"
 	        "  --all              every matched function as evidence (default: the 10 heaviest per family)\n"
+	        "  --exclude-self     leave a file's own stored copy out (match a corpus member against the rest)\n"
 	        "  -h, --help         this help\n\n"
 	        "Exit status: 0 when every file was matched (whatever the verdict), 1 when a file failed,\n"
 	        "2 on a bad command line, 4 when the corpus cannot be read.\n",
@@ -157,10 +158,15 @@ static bool parse_unit(const char *opt, const char *v, double *out)
 int cmd_match(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	        {"db", required_argument, 0, 'd'},   {"json", no_argument, 0, 'J'},
-	        {"pretty", no_argument, 0, 'P'},     {"threshold", required_argument, 0, 't'},
-	        {"near", required_argument, 0, 'n'}, {"all", no_argument, 0, 'A'},
-	        {"help", no_argument, 0, 'h'},       {0, 0, 0, 0},
+	        {"db", required_argument, 0, 'd'},
+	        {"json", no_argument, 0, 'J'},
+	        {"pretty", no_argument, 0, 'P'},
+	        {"threshold", required_argument, 0, 't'},
+	        {"near", required_argument, 0, 'n'},
+	        {"all", no_argument, 0, 'A'},
+	        {"exclude-self", no_argument, 0, 'X'},
+	        {"help", no_argument, 0, 'h'},
+	        {0, 0, 0, 0},
 	};
 	match_opts o = {0};
 	const char *db = "lineage.db";
@@ -172,6 +178,7 @@ int cmd_match(int argc, char **argv)
 		case 'J': o.json = true; break;
 		case 'P': o.pretty = o.json = true; break;
 		case 'A': o.all = true; break;
+		case 'X': o.mo.exclude_self = 1; break;
 		case 't':
 			if (!parse_unit("--threshold", optarg, &o.mo.verdict_threshold)) return CLI_EXIT_USAGE;
 			break;

@@ -62,6 +62,9 @@ typedef struct lineage_match_options {
 	double near_threshold;    /**< estimated Jaccard for near duplicates; 0: LINEAGE_NEAR_THRESHOLD */
 	double verdict_threshold; /**< 0: LINEAGE_VERDICT_THRESHOLD */
 	size_t max_hits;          /**< stored functions read per query function; 0: 2000 */
+	/** Leave the stored sample with the query's own sha256 out (match a
+	 *  corpus member against the rest). */
+	int exclude_self;
 } lineage_match_options;
 
 /** A stored sample that shares code with the query. */

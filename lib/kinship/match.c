@@ -62,6 +62,7 @@ typedef struct matcher {
 	size_t q_first;            /* its first hit */
 	double near;
 	size_t cap, seen; /* rows read for the current query function */
+	int64_t excluded; /* a stored sample left out, or -1 */
 	int err;
 } matcher;
 
@@ -123,6 +124,7 @@ static int take_hit(const ln_hit *h, void *arg, bool exact)
 	uint32_t *t = ln_map_get(&m->fn_seen, (uint64_t)h->function);
 	if (t && *t == m->qtag) return 0;
 	if (!ln_map_put(&m->fn_seen, (uint64_t)h->function, m->qtag)) return LINEAGE_ENOMEM;
+	if (h->sample == m->excluded) return 0;
 	float sim = 1.0f;
 	if (!exact) {
 		if (!h->minhash) return 0;
@@ -525,8 +527,15 @@ int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ct
 	if (o.near_threshold > 1 || o.verdict_threshold > 1)
 		return ln_ctx_error(ctx, LINEAGE_EINVAL, "match: a threshold is over 1");
 	const char *path = lineage_sample_binary(s)->path;
-	matcher m = {.ctx = ctx, .near = o.near_threshold, .cap = o.max_hits};
+	matcher m = {.ctx = ctx, .near = o.near_threshold, .cap = o.max_hits, .excluded = -1};
 	ln_corpus_store(c, &m.ops, &m.st);
+	if (o.exclude_self) {
+		int frc = m.ops->find_sample(m.st, lineage_sample_hashes(s)->sha256, &m.excluded);
+		if (frc == LINEAGE_ENOTFOUND)
+			m.excluded = -1;
+		else if (frc)
+			return ln_ctx_error(ctx, frc, "%s: match: %s", path, m.ops->errmsg(m.st));
+	}
 	struct lineage_match_owner *own = ln_calloc(1, sizeof(*own));
 	m.arena = ln_arena_new();
 	if (!own || !m.arena) {

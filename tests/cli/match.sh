@@ -48,6 +48,17 @@ PY
 grep -q "verdict   Kin (actor: Test Actor)" "$work/out" && grep -q "fixture_kin_checksum" "$work/out" \
   && ok match_text || bad match_text "$(head -5 "$work/out")"
 
+# a stored file matches itself whole; --exclude-self leaves that copy out
+ks=$(sha256sum "$k" | cut -d' ' -f1)
+"$bin" match --db "$db" --json "$k" >"$work/self.json" 2>/dev/null
+"$bin" match --db "$db" --json --exclude-self "$k" >"$work/noself.json" 2>/dev/null
+python3 - "$work/self.json" "$work/noself.json" "$ks" <<'PY' && ok match_exclude_self || bad match_exclude_self "best samples"
+import json, sys
+a, b, sha = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), sys.argv[3]
+assert a["samples"][0]["sha256"] == sha and a["verdict"]["score"] == 1, a["samples"][:1]
+assert all(x["sha256"] != sha for x in b["samples"]) and b["verdict"]["family"] == "Kin", b["samples"][:2]
+PY
+
 # unrelated code (features.c, zlib): no known relative, exit 0
 for u in "$fixtures/features-gcc-O2" "$fixtures/features-mingw64-O2.exe" /lib/x86_64-linux-gnu/libz.so.1; do
   "$bin" match --db "$db" --json "$u" >"$work/u.json" 2>"$work/err"
