@@ -123,6 +123,7 @@ typedef struct lineage_match {
 	double threshold;         /**< the verdict threshold used */
 	const char *verdict;      /**< the family, or NULL: no known relative */
 	double score;             /**< the best family's score */
+	uint64_t rows_read;       /**< index entries and stored functions read to answer (the query's cost) */
 } lineage_match;
 
 /**

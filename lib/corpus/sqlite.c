@@ -16,12 +16,12 @@
 #define APP_ID         0x4c4e4147 /* "LNAG" */
 #define SCHEMA_VERSION 2
 
-enum { Q_FIND, Q_SAMPLE, Q_FUNC, Q_BAND, Q_LABELS, Q_EXACT, Q_NEAR, Q_GET, Q_COUNT };
+enum { Q_FIND, Q_SAMPLE, Q_FUNC, Q_BAND, Q_LABELS, Q_EXACT, Q_NEAR, Q_GET, Q_FN, Q_COUNT };
 
 /* the statements a read-only corpus prepares */
 static bool reader_query(int i)
 {
-	return i == Q_FIND || i == Q_EXACT || i == Q_NEAR || i == Q_GET;
+	return i == Q_FIND || i == Q_EXACT || i == Q_NEAR || i == Q_GET || i == Q_FN;
 }
 
 struct ln_store {
@@ -70,10 +70,11 @@ static const char *const queries[Q_COUNT] = {
         "INSERT OR IGNORE INTO bands (key, function) VALUES (?1, ?2)",
         "UPDATE samples SET family = ?2, actor = ?3, tags = ?4, source = ?5, library = ?6 WHERE id = ?1",
         "SELECT id, sample, address, ninsn, flags, name, minhash FROM functions WHERE exact_hash = ?1 LIMIT ?2",
-        "SELECT f.id, f.sample, f.address, f.ninsn, f.flags, f.name, f.minhash FROM bands b"
-        " JOIN functions f ON f.id = b.function WHERE b.key = ?1 LIMIT ?2",
+        /* the band table alone answers: function ids, no row of functions read */
+        "SELECT function FROM bands WHERE key = ?1 LIMIT ?2",
         "SELECT id, sha256, path, format, arch, family, actor, tags, source, size, nfunctions, added, library, ninsn"
         " FROM samples WHERE id = ?1",
+        "SELECT id, sample, address, ninsn, flags, name, minhash FROM functions WHERE id = ?1",
 };
 
 static int fail(ln_store *s, int code, const char *what)
@@ -534,9 +535,23 @@ static int sq_find_exact(ln_store *s, uint64_t hash, size_t cap, int (*cb)(const
 	return hits(s, s->q[Q_EXACT], hash, cap, cb, arg);
 }
 
-static int sq_find_band(ln_store *s, uint64_t key, size_t cap, int (*cb)(const ln_hit *, void *), void *arg)
+static int sq_find_band(ln_store *s, uint64_t key, size_t cap, int (*cb)(int64_t, void *), void *arg)
 {
-	return hits(s, s->q[Q_NEAR], key, cap, cb, arg);
+	sqlite3_stmt *st = s->q[Q_NEAR];
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)key);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)(cap ? cap : INT64_MAX));
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((ret = cb(sqlite3_column_int64(st, 0), arg)) != 0) break;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (ret) return ret;
+	return rc == SQLITE_DONE ? 0 : fail(s, LINEAGE_EDB, "query");
+}
+
+static int sq_get_function(ln_store *s, int64_t id, int (*cb)(const ln_hit *, void *), void *arg)
+{
+	return hits(s, s->q[Q_FN], (uint64_t)id, 1, cb, arg);
 }
 
 static int sq_get_sample(ln_store *s, int64_t id, int (*cb)(const lineage_corpus_sample *, void *), void *arg)
@@ -601,6 +616,7 @@ const ln_store_ops ln_store_sqlite = {
         .stats = sq_stats,
         .find_exact = sq_find_exact,
         .find_band = sq_find_band,
+        .get_function = sq_get_function,
         .get_sample = sq_get_sample,
         .errmsg = sq_errmsg,
 };

@@ -53,11 +53,14 @@ typedef struct ln_store_ops {
 	int (*each_sample)(ln_store *s, const char *family, int (*cb)(const lineage_corpus_sample *, void *),
 	                   void *arg);
 	int (*stats)(ln_store *s, lineage_corpus_stats *out);
-	/* queries: the functions with an exact hash, or in one LSH band bucket,
-	 * at most cap of them (0: all); a non-zero return from cb stops the walk
-	 * and is returned */
+	/* queries: the functions with an exact hash, or the ids of the functions
+	 * in one LSH band bucket (read one with get_function), at most cap of
+	 * them (0: all); a non-zero return from cb stops the walk and is
+	 * returned */
 	int (*find_exact)(ln_store *s, uint64_t hash, size_t cap, int (*cb)(const ln_hit *, void *), void *arg);
-	int (*find_band)(ln_store *s, uint64_t key, size_t cap, int (*cb)(const ln_hit *, void *), void *arg);
+	int (*find_band)(ln_store *s, uint64_t key, size_t cap, int (*cb)(int64_t function, void *), void *arg);
+	/* one function by id: cb is called once, or not when it is gone */
+	int (*get_function)(ln_store *s, int64_t function, int (*cb)(const ln_hit *, void *), void *arg);
 	/* one sample by id: 0 after cb, or LINEAGE_ENOTFOUND */
 	int (*get_sample)(ln_store *s, int64_t id, int (*cb)(const lineage_corpus_sample *, void *), void *arg);
 	/* the backend's last error message */

@@ -34,9 +34,11 @@ enum {
 };
 
 typedef struct insn {
-	uint64_t target; /* direct target, or the memory slot of an indirect jmp/call (IF_MEMSLOT) */
+	uint64_t target; /* direct target, or the memory slot of an indirect jmp/call (IF_MEMSLOT);
+	                  * IK_SEQ: 1 + index of its first signature feature in dis.feats, 0 for none */
 	uint32_t token;
-	uint8_t len, kind, flags, pad;
+	uint8_t len, kind, flags;
+	uint8_t nfeat; /* signature features, in dis.feats from target - 1 (IK_SEQ only) */
 } insn;
 
 #define IMAP_BODY UINT32_MAX
@@ -100,6 +102,9 @@ typedef struct dis {
 	const char *budget_hit;
 	bool code_cut; /* executable sections beyond max_code_bytes were left out */
 	bool oom;
+	/* similarity-signature features, taken while each instruction is decoded */
+	ln_fp_insn_env fenv;
+	ln_vec feats; /* uint32_t (ln_fp_insn_features) */
 	/* Phase B scratch */
 	uint32_t *stamp;
 	ln_vec stack, fbody, ftargets, fcalls, scratch;
@@ -315,6 +320,14 @@ static const lineage_import *import_of(dis *d, uint64_t va)
 	}
 	if (!ln_map_put(&d->imp_at, va, val)) d->oom = true;
 	return val ? &d->bin->imports[val - 1] : NULL;
+}
+
+/* The import whose IAT/GOT slot is at va (signature features). */
+static const lineage_import *slot_import(void *arg, uint64_t va)
+{
+	dis *d = arg;
+	uint32_t *s = ln_map_get(&d->slot_imp, va);
+	return s ? &d->bin->imports[*s] : NULL;
 }
 
 static bool target_noreturn(dis *d, const insn *in)
@@ -760,6 +773,8 @@ static void run(dis *d, uint64_t va)
 		for (uint8_t k = 1; k < zi.length; k++) r->imap[off + k] = IMAP_BODY;
 		in->len = zi.length;
 		in->token = ln_fp_token(&zi, ops);
+		uint32_t fv[LN_FP_INSN_FEATURES];
+		size_t nfv = ln_fp_insn_features(fv, &d->fenv, &zi, ops, va);
 		in->kind = IK_SEQ;
 		if (is_padding(&zi, ops, p)) in->flags |= IF_NOP;
 		uint64_t next = va + zi.length;
@@ -868,6 +883,19 @@ static void run(dis *d, uint64_t va)
 					note_ref(d, ops[i].imm.value.u);
 			}
 			break;
+		}
+		/* a plain instruction's target field holds where its signature
+		 * features are (branches and calls have none of interest) */
+		in = &LN_VEC_AT(&d->insns, insn, idx);
+		if (nfv && in->kind == IK_SEQ) {
+			if (!ln_vec_reserve(&d->feats, d->feats.len + nfv)) {
+				d->oom = true;
+				return;
+			}
+			in->target = d->feats.len + 1;
+			in->nfeat = (uint8_t)nfv;
+			memcpy((uint32_t *)d->feats.items + d->feats.len, fv, nfv * sizeof(uint32_t));
+			d->feats.len += nfv;
 		}
 		va = next;
 	}
@@ -1388,9 +1416,14 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 	}
 	size_t nb = 0, ne = 0, extra = 0;
 	lineage_edge *big = NULL; /* switch edges beyond 2 per block go to a larger array */
+	ln_fp_signature_begin(fn);
 	for (size_t i = 0; i < n; i++) {
 		const insn *in = &LN_VEC_AT(&d->insns, insn, body[i].idx);
 		tokens[i] = in->token;
+		if (in->nfeat) {
+			const uint32_t *fv = (const uint32_t *)d->feats.items + in->target - 1;
+			for (uint32_t k = 0; k < in->nfeat; k++) ln_fp_signature_add(fn, fv[k]);
+		}
 		if (body[i].leader) {
 			blocks[nb].start = body[i].addr;
 			nb++;
@@ -1476,6 +1509,7 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 		if (!fn->name && fn->ncalls == 1 && fn->calls[0].import) fn->name = fn->calls[0].import;
 	}
 	ln_fp_function(fn);
+	ln_fp_signature_end(fn);
 }
 
 /* ------------------------------------------------------------- driver */
@@ -1652,6 +1686,7 @@ static void teardown(dis *d)
 	ln_vec *vs[] = {&d->insns, &d->cands, &d->work,  &d->refs,     &d->jtabs,  &d->jtargets, &d->pending,
 	                &d->jumps, &d->stack, &d->fbody, &d->ftargets, &d->fcalls, &d->scratch};
 	for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) ln_vec_free(vs[i]);
+	ln_vec_free(&d->feats);
 	ln_map *ms[] = {&d->cand_at, &d->slot_imp, &d->stub_imp, &d->imp_at, &d->reloc_at};
 	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) ln_map_free(ms[i]);
 	ln_free(d->stamp);
@@ -1672,6 +1707,8 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 	d.cache = cache;
 	d.deadline = ln_now_ms() + lim->max_time_ms;
 	ln_vec_init(&d.insns, sizeof(insn));
+	ln_vec_init(&d.feats, sizeof(uint32_t));
+	d.fenv = (ln_fp_insn_env){bin, slot_import, &d, NULL};
 	ln_vec_init(&d.cands, sizeof(cand));
 	ln_vec_init(&d.work, sizeof(uint64_t));
 	ln_vec_init(&d.refs, sizeof(uint64_t));
@@ -1741,7 +1778,7 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 			if (ix >= 0) LN_VEC_AT(&d.insns, insn, ix).flags |= IF_START;
 		}
 		d.stamp = ln_calloc(d.insns.len + 1, sizeof(uint32_t));
-		lineage_function *fns = ln_arena_alloc(a, d.cands.len * sizeof(*fns));
+		lineage_function *fns = ln_arena_alloc_raw(a, d.cands.len * sizeof(*fns)); /* each cleared when used */
 		if (!d.stamp || !fns || d.oom) {
 			rc = LINEAGE_ENOMEM;
 		} else {
@@ -1760,6 +1797,7 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 				if (fns[nf].ninsn) nf++;
 			}
 			if (d.oom) rc = LINEAGE_ENOMEM;
+			if (rc == 0) rc = ln_fp_signature_graph(fns, nf);
 			out->functions = fns;
 			out->nfunctions = nf;
 		}

@@ -13,6 +13,7 @@
 
 #define DEFAULT_MAX_HITS      2000
 #define MAX_EVIDENCE_FAMILIES 10
+#define LN_STOP_BUCKET        500
 
 /* A stored sample met by the query, with its running totals. */
 typedef struct msample {
@@ -28,6 +29,14 @@ typedef struct mfamily {
 	uint32_t last_q, weigh_q; /* last query function counted / weighed, + 1 */
 	uint32_t rank;            /* position after sorting */
 } mfamily;
+
+/* A stored function read through the band index, kept: generic functions
+ * meet many query functions. */
+typedef struct cfn {
+	ln_hit hit; /* name in the arena, minhash below */
+	uint32_t minhash[LINEAGE_MINHASH_K];
+} cfn;
+#define MAX_CACHED 100000
 
 /* One stored function a query function met. */
 typedef struct qhit {
@@ -58,11 +67,15 @@ typedef struct matcher {
 	ln_map fn_seen;              /* stored function id -> last query function that met it, + 1 */
 	uint32_t qtag;               /* the current query function, + 1 */
 	ln_vec samples, families, hits, qfuns;
+	ln_vec ids;                /* function ids of one LSH bucket */
+	ln_map fn_cache;           /* stored function id -> index into cached, + 1 */
+	ln_vec cached;             /* cfn: stored functions read, kept for the next query functions */
 	const lineage_function *q; /* the query function being looked up */
 	size_t q_first;            /* its first hit */
 	double near;
 	size_t cap, seen; /* rows read for the current query function */
 	int64_t excluded; /* a stored sample left out, or -1 */
+	uint64_t rows;    /* index entries and functions read */
 	int err;
 } matcher;
 
@@ -116,14 +129,9 @@ static int sample_index(matcher *m, int64_t id, uint32_t *out)
 	return ln_map_put(&m->sample_ix, (uint64_t)id, *out) ? 0 : LINEAGE_ENOMEM;
 }
 
-static int take_hit(const ln_hit *h, void *arg, bool exact)
+/* Keep a stored function met by the query function, exact or near enough. */
+static int keep_hit(matcher *m, const ln_hit *h, bool exact)
 {
-	matcher *m = arg;
-	m->seen++;
-	/* a function met exactly or in an earlier band */
-	uint32_t *t = ln_map_get(&m->fn_seen, (uint64_t)h->function);
-	if (t && *t == m->qtag) return 0;
-	if (!ln_map_put(&m->fn_seen, (uint64_t)h->function, m->qtag)) return LINEAGE_ENOMEM;
 	if (h->sample == m->excluded) return 0;
 	float sim = 1.0f;
 	if (!exact) {
@@ -141,14 +149,75 @@ static int take_hit(const ln_hit *h, void *arg, bool exact)
 	return 0;
 }
 
-static int take_exact(const ln_hit *h, void *arg)
+/* 1 when the function was already met by this query function (exactly or in
+ * an earlier band); remembers it otherwise. */
+static int met(matcher *m, int64_t function, bool *seen)
 {
-	return take_hit(h, arg, true);
+	uint32_t *t = ln_map_get(&m->fn_seen, (uint64_t)function);
+	*seen = t && *t == m->qtag;
+	if (*seen) return 0;
+	return ln_map_put(&m->fn_seen, (uint64_t)function, m->qtag) ? 0 : LINEAGE_ENOMEM;
 }
 
-static int take_near(const ln_hit *h, void *arg)
+static int take_exact(const ln_hit *h, void *arg)
 {
-	return take_hit(h, arg, false);
+	matcher *m = arg;
+	m->seen++;
+	m->rows++;
+	bool seen;
+	int rc = met(m, h->function, &seen);
+	return rc || seen ? rc : keep_hit(m, h, true);
+}
+
+static int take_function(const ln_hit *h, void *arg)
+{
+	matcher *m = arg;
+	if (m->cached.len < MAX_CACHED && h->minhash) {
+		cfn *c = ln_vec_push(&m->cached);
+		if (!c) return LINEAGE_ENOMEM;
+		c->hit = *h;
+		memcpy(c->minhash, h->minhash, sizeof(c->minhash));
+		c->hit.minhash = NULL; /* set on use: the vector moves */
+		if (h->name && !(c->hit.name = ln_arena_strdup(m->arena, h->name))) return LINEAGE_ENOMEM;
+		if (!ln_map_put(&m->fn_cache, (uint64_t)h->function, (uint32_t)m->cached.len)) return LINEAGE_ENOMEM;
+	}
+	return keep_hit(m, h, false);
+}
+
+static int collect_id(int64_t function, void *arg)
+{
+	int64_t *x = ln_vec_push(arg);
+	if (!x) return LINEAGE_ENOMEM;
+	*x = function;
+	return 0;
+}
+
+/* The functions of one LSH bucket. A bucket holding more than
+ * LN_STOP_BUCKET functions is a "stop word": a MinHash band that generic code
+ * of every kind shares (its members are not near duplicates of each other);
+ * it is skipped, as the bands a true near duplicate shares are many. */
+static int near_bucket(matcher *m, uint64_t key)
+{
+	ln_vec_clear(&m->ids);
+	int rc = m->ops->find_band(m->st, key, LN_STOP_BUCKET + 1, collect_id, &m->ids);
+	m->rows += m->ids.len;
+	if (rc || m->ids.len > LN_STOP_BUCKET) return rc;
+	for (size_t i = 0; i < m->ids.len && rc == 0; i++) {
+		int64_t function = LN_VEC_AT(&m->ids, int64_t, i);
+		bool seen;
+		rc = met(m, function, &seen);
+		if (rc || seen) continue;
+		uint32_t *ci = ln_map_get(&m->fn_cache, (uint64_t)function);
+		if (ci) {
+			cfn *c = &LN_VEC_AT(&m->cached, cfn, *ci - 1);
+			c->hit.minhash = c->minhash;
+			rc = keep_hit(m, &c->hit, false);
+			continue;
+		}
+		m->rows++;
+		rc = m->ops->get_function(m->st, function, take_function, m);
+	}
+	return rc;
 }
 
 int lineage_runtime_name(const char *name)
@@ -308,9 +377,10 @@ static int lookup(matcher *m, const lineage_function *fn)
 	m->qtag++;
 	int rc = m->ops->find_exact(m->st, fn->exact_hash, m->cap, take_exact, m);
 	if (rc == 0 && fn->ninsn >= LINEAGE_MINHASH_NGRAM + 2)
-		for (unsigned band = 0; band < LN_LSH_BANDS && rc == 0 && m->seen < m->cap * 2; band++)
-			rc = m->ops->find_band(m->st, ln_lsh_band_key(fn->minhash, band), m->cap, take_near, m);
-	if (rc == 0) ln_sort((qhit *)m->hits.items + m->q_first, m->hits.len - m->q_first, sizeof(qhit), cmp_hit);
+		for (unsigned band = 0; band < LN_LSH_BANDS && rc == 0; band++)
+			rc = near_bucket(m, ln_lsh_band_key(fn->minhash, band));
+	if (rc == 0 && m->hits.len > m->q_first)
+		ln_sort((qhit *)m->hits.items + m->q_first, m->hits.len - m->q_first, sizeof(qhit), cmp_hit);
 	return rc;
 }
 
@@ -404,7 +474,7 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns)
 		ln_free(where);
 		return LINEAGE_ENOMEM;
 	}
-	memcpy(sorted, smp, ns * sizeof(msample));
+	if (ns) memcpy(sorted, smp, ns * sizeof(msample));
 	ln_sort(sorted, ns, sizeof(msample), cmp_sample);
 	lineage_match_sample *pubs = ln_arena_alloc(m->arena, (ns + 1) * sizeof(*pubs));
 	if (!pubs) {
@@ -551,6 +621,9 @@ int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ct
 	ln_vec_init(&m.families, sizeof(mfamily));
 	ln_vec_init(&m.hits, sizeof(qhit));
 	ln_vec_init(&m.qfuns, sizeof(qfun));
+	ln_vec_init(&m.ids, sizeof(int64_t));
+	ln_vec_init(&m.cached, sizeof(cfn));
+	ln_map_init(&m.fn_cache);
 	lineage_match *r = &own->pub;
 	r->threshold = o.verdict_threshold;
 	size_t nf;
@@ -579,6 +652,7 @@ int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ct
 	}
 	for (size_t i = 0; i < m.qfuns.len && rc == 0; i++) credit(&m, &LN_VEC_AT(&m.qfuns, qfun, i), (uint32_t)i + 1);
 	if (rc == 0) rc = rank(&m, r, all_insns);
+	r->rows_read = m.rows;
 	ln_free(runtime);
 	ln_map_free(&m.sample_ix);
 	ln_map_free(&m.family_ix);
@@ -587,6 +661,9 @@ int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ct
 	ln_vec_free(&m.families);
 	ln_vec_free(&m.hits);
 	ln_vec_free(&m.qfuns);
+	ln_vec_free(&m.ids);
+	ln_vec_free(&m.cached);
+	ln_map_free(&m.fn_cache);
 	if (rc != 0) {
 		ln_arena_free(m.arena);
 		ln_free(own);
