@@ -84,13 +84,17 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 		total++;
 		if (!all && shown >= 10) continue;
 		if (!shown++)
-			printf("  evidence  %s: query -> known function, kind, instructions, families, weight\n",
+			printf("  evidence  %s: query -> known function, kind (exact, near, simil[ar]) and similarity, "
+			       "instructions, families, weight\n",
 			       family_name(m, &m->families[0]));
 		printf("    0x%-12llx -> 0x%-12llx %s %.2f %5u %3u %5.2f  %s%s%s%s\n",
 		       (unsigned long long)e->query_address, (unsigned long long)e->known_address,
-		       e->exact ? "exact" : "near ", e->similarity, e->ninsn, e->nfamilies, e->weight,
-		       e->library ? "[library] " : "", e->query_name ? e->query_name : "",
-		       e->known_name && e->query_name ? " / " : "", e->known_name ? e->known_name : "");
+		       e->exact     ? "exact"
+		       : e->similar ? "simil"
+		                    : "near ",
+		       e->similarity, e->ninsn, e->nfamilies, e->weight, e->library ? "[library] " : "",
+		       e->query_name ? e->query_name : "", e->known_name && e->query_name ? " / " : "",
+		       e->known_name ? e->known_name : "");
 	}
 	if (shown < total) printf("    ... %zu more (--all)\n", total - shown);
 }

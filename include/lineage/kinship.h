@@ -52,15 +52,19 @@ LINEAGE_API void lineage_comparison_free(lineage_comparison *c);
 
 /** Default verdict threshold on a family's code score: below it the answer is
  *  "no known relative". Calibrated by bench/kinship (docs/kinship.md). */
-#define LINEAGE_VERDICT_THRESHOLD 0.10
+#define LINEAGE_VERDICT_THRESHOLD 0.20
 /** A verdict also needs this many instructions of shared, non-library code. */
 #define LINEAGE_VERDICT_MIN_INSNS 60
+/** Default threshold on lineage_function_similarity() for "similar"
+ *  functions: the same source built by another compiler or at another level. */
+#define LINEAGE_SIMILAR_THRESHOLD 0.90
 /** A function found in this many families or more is library code. */
 #define LINEAGE_LIBRARY_FAMILIES 3
 
 typedef struct lineage_match_options {
 	double near_threshold;    /**< estimated Jaccard for near duplicates; 0: LINEAGE_NEAR_THRESHOLD */
 	double verdict_threshold; /**< 0: LINEAGE_VERDICT_THRESHOLD */
+	double similar_threshold; /**< signature similarity for "similar" functions; 0: LINEAGE_SIMILAR_THRESHOLD */
 	size_t max_hits;          /**< stored functions read per query function; 0: 2000 */
 	/** Leave the stored sample with the query's own sha256 out (match a
 	 *  corpus member against the rest). */
@@ -101,8 +105,9 @@ typedef struct lineage_match_evidence {
 	uint64_t query_address, known_address;
 	const char *query_name, *known_name; /**< symbol names when known, else NULL */
 	uint32_t ninsn;                      /**< instructions of the query function */
-	double similarity;                   /**< 1.0 when exact */
+	double similarity; /**< 1.0 when exact; the MinHash estimate when near; the signature score when similar */
 	int exact;
+	int similar;        /**< found by signature similarity (another compiler or level), not by MinHash */
 	uint32_t nfamilies; /**< families the function is found in */
 	int library;        /**< marked as library/runtime code */
 	double weight;      /**< 1/nfamilies, 0 for library code */

@@ -7,6 +7,7 @@
 #include <xxhash.h>
 
 #include "../core/core.h"
+#include "lineage/kinship.h"
 
 struct lineage_corpus {
 	const ln_store_ops *ops;
@@ -20,6 +21,23 @@ uint64_t ln_lsh_band_key(const uint32_t *minhash, unsigned band)
 	memcpy(buf + 1, minhash + band * LN_LSH_ROWS, LN_LSH_ROWS * sizeof(uint32_t));
 	/* keys are stored as signed 64-bit integers: keep them non-negative */
 	return XXH3_64bits(buf, sizeof(buf)) >> 1;
+}
+
+unsigned ln_sig_keys(const lineage_function_sig *sig, uint64_t keys[LN_SIG_KEYS])
+{
+	static const struct {
+		unsigned part, n;
+	} use[] = {{LINEAGE_SIG_DATA, 2}, {LINEAGE_SIG_CONSTS, 1}, {LINEAGE_SIG_GRAPH, 2}, {LINEAGE_SIG_IMPORTS, 1}};
+	unsigned n = 0;
+	for (size_t u = 0; u < sizeof(use) / sizeof(use[0]); u++) {
+		const uint32_t *part = sig->part[use[u].part];
+		if (!sig->nfeatures[use[u].part]) continue;
+		for (unsigned i = 0; i < use[u].n && part[i] != UINT32_MAX; i++) {
+			uint32_t buf[2] = {use[u].part | 0x100u, part[i]};
+			keys[n++] = XXH3_64bits(buf, sizeof(buf)) >> 1;
+		}
+	}
+	return n;
 }
 
 void ln_corpus_store(lineage_corpus *c, const ln_store_ops **ops, ln_store **st)
@@ -102,10 +120,16 @@ int lineage_corpus_add(lineage_corpus *c, lineage_ctx *ctx, const lineage_sample
 		        .flags = fn[i].flags,
 		        .exact_hash = fn[i].exact_hash,
 		        .minhash = fn[i].minhash,
+		        .sig = &fn[i].sig,
 		        .name = fn[i].name,
 		};
 		int64_t fid;
 		rc = o->insert_function(c->st, id, &fr, &fid);
+		if (fn[i].ninsn >= LINEAGE_MIN_MATCH_INSNS && !(fn[i].flags & LINEAGE_FUNC_THUNK)) {
+			uint64_t keys[LN_SIG_KEYS];
+			unsigned nk = ln_sig_keys(&fn[i].sig, keys);
+			for (unsigned k = 0; rc == 0 && k < nk; k++) rc = o->insert_feature(c->st, keys[k], fid);
+		}
 		/* functions too short for a meaningful signature get no bands */
 		if (fn[i].ninsn < LINEAGE_MINHASH_NGRAM + 2) continue;
 		for (unsigned band = 0; rc == 0 && band < LN_LSH_BANDS; band++)

@@ -14,14 +14,14 @@
 #include <unistd.h>
 
 #define APP_ID         0x4c4e4147 /* "LNAG" */
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 
-enum { Q_FIND, Q_SAMPLE, Q_FUNC, Q_BAND, Q_LABELS, Q_EXACT, Q_NEAR, Q_GET, Q_FN, Q_COUNT };
+enum { Q_FIND, Q_SAMPLE, Q_FUNC, Q_BAND, Q_LABELS, Q_EXACT, Q_NEAR, Q_GET, Q_FN, Q_FEAT, Q_FFIND, Q_COUNT };
 
 /* the statements a read-only corpus prepares */
 static bool reader_query(int i)
 {
-	return i == Q_FIND || i == Q_EXACT || i == Q_NEAR || i == Q_GET || i == Q_FN;
+	return i == Q_FIND || i == Q_EXACT || i == Q_NEAR || i == Q_GET || i == Q_FN || i == Q_FFIND;
 }
 
 struct ln_store {
@@ -42,12 +42,15 @@ static const char *const schema =
         "CREATE TABLE IF NOT EXISTS functions ("
         " id INTEGER PRIMARY KEY, sample INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,"
         " address INTEGER, size INTEGER, ninsn INTEGER, nblocks INTEGER, flags INTEGER, exact_hash INTEGER,"
-        " minhash BLOB, name TEXT);"
+        " minhash BLOB, name TEXT, sig BLOB);"
         "CREATE INDEX IF NOT EXISTS functions_hash ON functions(exact_hash);"
         "CREATE INDEX IF NOT EXISTS functions_sample ON functions(sample);"
         /* one B-tree keyed by (band key, function): a lookup by key is a
          * range scan; a removal recomputes the keys from the MinHash */
         "CREATE TABLE IF NOT EXISTS bands ("
+        " key INTEGER NOT NULL, function INTEGER NOT NULL, PRIMARY KEY (key, function)) WITHOUT ROWID;"
+        /* the feature index: signature keys (ln_sig_keys) */
+        "CREATE TABLE IF NOT EXISTS feats ("
         " key INTEGER NOT NULL, function INTEGER NOT NULL, PRIMARY KEY (key, function)) WITHOUT ROWID;";
 
 /* Schema 1 (issue 3's first days) to 2: the library mark, and the bands table
@@ -60,21 +63,32 @@ static const char *const migrate_1_2 =
         " WITHOUT ROWID;"
         "PRAGMA user_version=2;";
 
+/* Schema 2 to 3: function signatures and the feature index. Functions stored
+ * before have no signature: only exact and MinHash matching find them. */
+static const char *const migrate_2_3 =
+        "ALTER TABLE functions ADD COLUMN sig BLOB;"
+        "CREATE TABLE feats (key INTEGER NOT NULL, function INTEGER NOT NULL, PRIMARY KEY (key, function))"
+        " WITHOUT ROWID;"
+        "PRAGMA user_version=3;";
+
 static const char *const queries[Q_COUNT] = {
         "SELECT id FROM samples WHERE sha256 = ?1",
         "INSERT INTO samples (sha256, md5, path, format, arch, imphash, ssdeep, tlsh, size, nfunctions, ninsn,"
         " family, actor, tags, source, added, library)"
         " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)",
-        "INSERT INTO functions (sample, address, size, ninsn, nblocks, flags, exact_hash, minhash, name)"
-        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+        "INSERT INTO functions (sample, address, size, ninsn, nblocks, flags, exact_hash, minhash, name, sig)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
         "INSERT OR IGNORE INTO bands (key, function) VALUES (?1, ?2)",
         "UPDATE samples SET family = ?2, actor = ?3, tags = ?4, source = ?5, library = ?6 WHERE id = ?1",
-        "SELECT id, sample, address, ninsn, flags, name, minhash FROM functions WHERE exact_hash = ?1 LIMIT ?2",
+        "SELECT id, sample, address, ninsn, flags, name, minhash, nblocks, sig FROM functions"
+        " WHERE exact_hash = ?1 LIMIT ?2",
         /* the band table alone answers: function ids, no row of functions read */
         "SELECT function FROM bands WHERE key = ?1 LIMIT ?2",
         "SELECT id, sha256, path, format, arch, family, actor, tags, source, size, nfunctions, added, library, ninsn"
         " FROM samples WHERE id = ?1",
-        "SELECT id, sample, address, ninsn, flags, name, minhash FROM functions WHERE id = ?1",
+        "SELECT id, sample, address, ninsn, flags, name, minhash, nblocks, sig FROM functions WHERE id = ?1",
+        "INSERT OR IGNORE INTO feats (key, function) VALUES (?1, ?2)",
+        "SELECT function FROM feats WHERE key = ?1 LIMIT ?2",
 };
 
 static int fail(ln_store *s, int code, const char *what)
@@ -232,14 +246,16 @@ static int open_once(ln_store **out, const char *where, unsigned flags, char *er
 			         where, (long long)version, SCHEMA_VERSION);
 			rc = LINEAGE_EDB;
 		}
-		if (rc == 0 && version == 1 && (flags & LINEAGE_CORPUS_READONLY)) {
+		if (rc == 0 && version >= 1 && version < SCHEMA_VERSION && (flags & LINEAGE_CORPUS_READONLY)) {
 			snprintf(s->err, sizeof(s->err),
-			         "%s: corpus schema 1 needs an upgrade: open it for writing once (lineage add)", where);
+			         "%s: corpus schema %lld needs an upgrade: open it for writing once (lineage add)",
+			         where, (long long)version);
 			rc = LINEAGE_EDB;
-		} else if (rc == 0 && version == 1) {
+		} else if (rc == 0 && version >= 1 && version < SCHEMA_VERSION) {
 			rc = exec(s, "BEGIN IMMEDIATE");
-			if (rc == 0) rc = exec(s, migrate_1_2);
-			if (rc == 0) rc = rebuild_bands(s);
+			if (rc == 0 && version == 1) rc = exec(s, migrate_1_2);
+			if (rc == 0 && version == 1) rc = rebuild_bands(s);
+			if (rc == 0) rc = exec(s, migrate_2_3);
 			if (rc == 0)
 				rc = exec(s, "COMMIT");
 			else
@@ -385,6 +401,10 @@ static int sq_insert_function(ln_store *s, int64_t sample, const ln_function_row
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)f->exact_hash);
 	sqlite3_bind_blob(st, 8, f->minhash, LINEAGE_MINHASH_K * sizeof(uint32_t), SQLITE_STATIC);
 	bind_text(st, 9, f->name);
+	if (f->sig)
+		sqlite3_bind_blob(st, 10, f->sig, sizeof(*f->sig), SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 10);
 	int rc = step_done(s, st, "storing a function");
 	if (rc == 0) *id = sqlite3_last_insert_rowid(s->db);
 	return rc;
@@ -396,6 +416,14 @@ static int sq_insert_band(ln_store *s, uint64_t key, int64_t function)
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)key);
 	sqlite3_bind_int64(st, 2, function);
 	return step_done(s, st, "storing an LSH band");
+}
+
+static int sq_insert_feature(ln_store *s, uint64_t key, int64_t function)
+{
+	sqlite3_stmt *st = s->q[Q_FEAT];
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)key);
+	sqlite3_bind_int64(st, 2, function);
+	return step_done(s, st, "storing a feature");
 }
 
 static int sq_set_labels(ln_store *s, int64_t sample, const lineage_labels *l)
@@ -410,12 +438,13 @@ static int sq_set_labels(ln_store *s, int64_t sample, const lineage_labels *l)
 	return step_done(s, st, "updating labels");
 }
 
-/* The band rows of a sample's functions: their keys come from the stored
- * MinHash (the band table has no index by function). */
+/* The band and feature rows of a sample's functions: their keys come from
+ * the stored MinHash and signature (the index tables have no index by
+ * function). */
 static int remove_bands(ln_store *s, int64_t sample)
 {
-	sqlite3_stmt *fs, *del;
-	if (sqlite3_prepare_v2(s->db, "SELECT id, minhash FROM functions WHERE sample = ?1", -1, &fs, NULL) !=
+	sqlite3_stmt *fs, *del, *delf;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, minhash, sig FROM functions WHERE sample = ?1", -1, &fs, NULL) !=
 	    SQLITE_OK)
 		return fail(s, LINEAGE_EDB, "remove");
 	if (sqlite3_prepare_v2(s->db, "DELETE FROM bands WHERE key = ?1 AND function = ?2", -1, &del, NULL) !=
@@ -423,22 +452,43 @@ static int remove_bands(ln_store *s, int64_t sample)
 		sqlite3_finalize(fs);
 		return fail(s, LINEAGE_EDB, "remove");
 	}
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM feats WHERE key = ?1 AND function = ?2", -1, &delf, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_finalize(fs);
+		sqlite3_finalize(del);
+		return fail(s, LINEAGE_EDB, "remove");
+	}
 	sqlite3_bind_int64(fs, 1, sample);
 	int rc, ret = 0;
 	while (ret == 0 && (rc = sqlite3_step(fs)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(fs, 0);
 		const void *blob = sqlite3_column_blob(fs, 1);
-		if (!blob || sqlite3_column_bytes(fs, 1) != LINEAGE_MINHASH_K * (int)sizeof(uint32_t)) continue;
-		uint32_t mh[LINEAGE_MINHASH_K];
-		memcpy(mh, blob, sizeof(mh));
-		for (unsigned band = 0; ret == 0 && band < LN_LSH_BANDS; band++) {
-			sqlite3_bind_int64(del, 1, (sqlite3_int64)ln_lsh_band_key(mh, band));
-			sqlite3_bind_int64(del, 2, sqlite3_column_int64(fs, 0));
-			ret = step_done(s, del, "remove");
+		if (blob && sqlite3_column_bytes(fs, 1) == LINEAGE_MINHASH_K * (int)sizeof(uint32_t)) {
+			uint32_t mh[LINEAGE_MINHASH_K];
+			memcpy(mh, blob, sizeof(mh));
+			for (unsigned band = 0; ret == 0 && band < LN_LSH_BANDS; band++) {
+				sqlite3_bind_int64(del, 1, (sqlite3_int64)ln_lsh_band_key(mh, band));
+				sqlite3_bind_int64(del, 2, id);
+				ret = step_done(s, del, "remove");
+			}
+		}
+		blob = sqlite3_column_blob(fs, 2);
+		if (blob && sqlite3_column_bytes(fs, 2) == (int)sizeof(lineage_function_sig)) {
+			lineage_function_sig sig;
+			memcpy(&sig, blob, sizeof(sig));
+			uint64_t keys[LN_SIG_KEYS];
+			unsigned nk = ln_sig_keys(&sig, keys);
+			for (unsigned k = 0; ret == 0 && k < nk; k++) {
+				sqlite3_bind_int64(delf, 1, (sqlite3_int64)keys[k]);
+				sqlite3_bind_int64(delf, 2, id);
+				ret = step_done(s, delf, "remove");
+			}
 		}
 	}
 	if (ret == 0 && rc != SQLITE_DONE) ret = fail(s, LINEAGE_EDB, "remove");
 	sqlite3_finalize(fs);
 	sqlite3_finalize(del);
+	sqlite3_finalize(delf);
 	return ret;
 }
 
@@ -521,6 +571,10 @@ static int hits(ln_store *s, sqlite3_stmt *st, uint64_t key, size_t cap, int (*c
 		        .flags = (uint32_t)sqlite3_column_int(st, 4),
 		        .name = (const char *)sqlite3_column_text(st, 5),
 		        .minhash = mh_ok ? blob : NULL,
+		        .nblocks = (uint32_t)sqlite3_column_int(st, 7),
+		        .sig = sqlite3_column_bytes(st, 8) == (int)sizeof(lineage_function_sig)
+		                       ? sqlite3_column_blob(st, 8)
+		                       : NULL,
 		};
 		if ((ret = cb(&h, arg)) != 0) break;
 	}
@@ -535,9 +589,21 @@ static int sq_find_exact(ln_store *s, uint64_t hash, size_t cap, int (*cb)(const
 	return hits(s, s->q[Q_EXACT], hash, cap, cb, arg);
 }
 
+static int ids(ln_store *s, sqlite3_stmt *st, uint64_t key, size_t cap, int (*cb)(int64_t, void *), void *arg);
+
 static int sq_find_band(ln_store *s, uint64_t key, size_t cap, int (*cb)(int64_t, void *), void *arg)
 {
-	sqlite3_stmt *st = s->q[Q_NEAR];
+	return ids(s, s->q[Q_NEAR], key, cap, cb, arg);
+}
+
+static int sq_find_feature(ln_store *s, uint64_t key, size_t cap, int (*cb)(int64_t, void *), void *arg)
+{
+	return ids(s, s->q[Q_FFIND], key, cap, cb, arg);
+}
+
+/* The function ids of one index bucket, at most cap. */
+static int ids(ln_store *s, sqlite3_stmt *st, uint64_t key, size_t cap, int (*cb)(int64_t, void *), void *arg)
+{
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)key);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)(cap ? cap : INT64_MAX));
 	int rc, ret = 0;
@@ -610,12 +676,14 @@ const ln_store_ops ln_store_sqlite = {
         .insert_sample = sq_insert_sample,
         .insert_function = sq_insert_function,
         .insert_band = sq_insert_band,
+        .insert_feature = sq_insert_feature,
         .set_labels = sq_set_labels,
         .remove_sample = sq_remove_sample,
         .each_sample = sq_each_sample,
         .stats = sq_stats,
         .find_exact = sq_find_exact,
         .find_band = sq_find_band,
+        .find_feature = sq_find_feature,
         .get_function = sq_get_function,
         .get_sample = sq_get_sample,
         .errmsg = sq_errmsg,

@@ -20,16 +20,18 @@ typedef struct ln_function_row {
 	uint32_t ninsn, nblocks, flags;
 	uint64_t exact_hash;
 	const uint32_t *minhash; /* LINEAGE_MINHASH_K values */
-	const char *name;        /* or NULL */
+	const lineage_function_sig *sig;
+	const char *name; /* or NULL */
 } ln_function_row;
 
 /* A stored function met by a query; pointers valid during the callback. */
 typedef struct ln_hit {
 	int64_t function, sample;
 	uint64_t address;
-	uint32_t ninsn, flags;
-	const char *name;        /* or NULL */
-	const uint32_t *minhash; /* LINEAGE_MINHASH_K values, or NULL when damaged */
+	uint32_t ninsn, flags, nblocks;
+	const char *name;                /* or NULL */
+	const uint32_t *minhash;         /* LINEAGE_MINHASH_K values, or NULL when damaged */
+	const lineage_function_sig *sig; /* or NULL (stored before schema 3) */
 } ln_hit;
 
 typedef struct ln_store_ops {
@@ -48,6 +50,8 @@ typedef struct ln_store_ops {
 	int (*insert_function)(ln_store *s, int64_t sample, const ln_function_row *f, int64_t *id);
 	/* one MinHash LSH band of a function: key mixes the band index and its rows */
 	int (*insert_band)(ln_store *s, uint64_t key, int64_t function);
+	/* one signature feature of a function (ln_sig_keys) */
+	int (*insert_feature)(ln_store *s, uint64_t key, int64_t function);
 	int (*set_labels)(ln_store *s, int64_t sample, const lineage_labels *l);
 	int (*remove_sample)(ln_store *s, int64_t sample);
 	int (*each_sample)(ln_store *s, const char *family, int (*cb)(const lineage_corpus_sample *, void *),
@@ -59,6 +63,7 @@ typedef struct ln_store_ops {
 	 * returned */
 	int (*find_exact)(ln_store *s, uint64_t hash, size_t cap, int (*cb)(const ln_hit *, void *), void *arg);
 	int (*find_band)(ln_store *s, uint64_t key, size_t cap, int (*cb)(int64_t function, void *), void *arg);
+	int (*find_feature)(ln_store *s, uint64_t key, size_t cap, int (*cb)(int64_t function, void *), void *arg);
 	/* one function by id: cb is called once, or not when it is gone */
 	int (*get_function)(ln_store *s, int64_t function, int (*cb)(const ln_hit *, void *), void *arg);
 	/* one sample by id: 0 after cb, or LINEAGE_ENOTFOUND */
@@ -77,6 +82,15 @@ extern const ln_store_ops ln_store_sqlite;
 #define LN_LSH_BANDS 21
 #define LN_LSH_ROWS  3
 uint64_t ln_lsh_band_key(const uint32_t *minhash, unsigned band);
+
+/* The feature index: keys from the parts of a function's signature that are
+ * both robust across compilers and selective (the read-only data it
+ * references, its call-graph neighbours' features, its imported callees):
+ * the two smallest hashes of each. Functions sharing a key are candidates
+ * for lineage_function_similarity. Returns the number of keys (at most
+ * LN_SIG_KEYS). */
+#define LN_SIG_KEYS 6
+unsigned ln_sig_keys(const lineage_function_sig *sig, uint64_t keys[LN_SIG_KEYS]);
 
 /* The backend behind a corpus, for queries (lib/kinship/match.c). */
 void ln_corpus_store(lineage_corpus *c, const ln_store_ops **ops, ln_store **st);

@@ -33,10 +33,12 @@ typedef struct mfamily {
 /* A stored function read through the band index, kept: generic functions
  * meet many query functions. */
 typedef struct cfn {
-	ln_hit hit; /* name in the arena, minhash below */
+	ln_hit hit; /* name in the arena, minhash and signature below */
 	uint32_t minhash[LINEAGE_MINHASH_K];
+	lineage_function_sig sig;
+	bool has_sig;
 } cfn;
-#define MAX_CACHED 100000
+#define MAX_CACHED 50000
 
 /* One stored function a query function met. */
 typedef struct qhit {
@@ -47,6 +49,7 @@ typedef struct qhit {
 	const char *name; /* arena */
 	float sim;
 	uint8_t exact;
+	uint8_t similar; /* by signature similarity (another compiler or level) */
 } qhit;
 
 /* A query function with the range of its hits. */
@@ -72,7 +75,7 @@ typedef struct matcher {
 	ln_vec cached;             /* cfn: stored functions read, kept for the next query functions */
 	const lineage_function *q; /* the query function being looked up */
 	size_t q_first;            /* its first hit */
-	double near;
+	double near, sig_threshold;
 	size_t cap, seen; /* rows read for the current query function */
 	int64_t excluded; /* a stored sample left out, or -1 */
 	uint64_t rows;    /* index entries and functions read */
@@ -129,22 +132,56 @@ static int sample_index(matcher *m, int64_t id, uint32_t *out)
 	return ln_map_put(&m->sample_ix, (uint64_t)id, *out) ? 0 : LINEAGE_ENOMEM;
 }
 
-/* Keep a stored function met by the query function, exact or near enough. */
+/* 1 when two signatures agree on distinctive content: at least half of
+ * the read-only data (strings, tables) or of the constants, two features or
+ * more on each side. Structure alone (sizes, imports, field offsets) is
+ * shared by too much unrelated code to stand as kinship. */
+static bool distinctive_agreement(const lineage_function_sig *a, const lineage_function_sig *b)
+{
+	static const unsigned parts[] = {LINEAGE_SIG_DATA, LINEAGE_SIG_CONSTS};
+	for (size_t i = 0; i < 2; i++) {
+		unsigned p = parts[i];
+		if (a->nfeatures[p] < 2 || b->nfeatures[p] < 2) continue;
+		if (lineage_sig_part_similarity(a->part[p], b->part[p]) >= 0.5) return true;
+	}
+	return false;
+}
+
+/* The signature similarity of the query function and a stored one. */
+static double sig_similarity(const lineage_function *q, const ln_hit *h)
+{
+	if (!h->sig || !h->minhash || !distinctive_agreement(&q->sig, h->sig)) return 0;
+	lineage_function k;
+	memset(&k, 0, sizeof(k));
+	k.ninsn = h->ninsn;
+	k.nblocks = h->nblocks;
+	memcpy(k.minhash, h->minhash, sizeof(k.minhash));
+	k.sig = *h->sig;
+	return lineage_function_similarity(q, &k);
+}
+
+/* Keep a stored function met by the query function: exact, near (token
+ * MinHash), or similar (signature). */
 static int keep_hit(matcher *m, const ln_hit *h, bool exact)
 {
 	if (h->sample == m->excluded) return 0;
 	float sim = 1.0f;
+	bool similar = false;
 	if (!exact) {
 		if (!h->minhash) return 0;
 		sim = (float)lineage_minhash_similarity(m->q->minhash, h->minhash);
-		if (sim < m->near) return 0;
+		if (sim < m->near) {
+			sim = (float)sig_similarity(m->q, h);
+			if (sim < m->sig_threshold) return 0;
+			similar = true;
+		}
 	}
 	uint32_t si;
 	int rc = sample_index(m, h->sample, &si);
 	if (rc) return rc;
 	qhit *x = ln_vec_push(&m->hits);
 	if (!x) return LINEAGE_ENOMEM;
-	*x = (qhit){h->function, si, h->ninsn, h->address, NULL, sim, exact};
+	*x = (qhit){h->function, si, h->ninsn, h->address, NULL, sim, exact, similar};
 	if (h->name && !(x->name = ln_arena_strdup(m->arena, h->name))) return LINEAGE_ENOMEM;
 	return 0;
 }
@@ -177,7 +214,10 @@ static int take_function(const ln_hit *h, void *arg)
 		if (!c) return LINEAGE_ENOMEM;
 		c->hit = *h;
 		memcpy(c->minhash, h->minhash, sizeof(c->minhash));
+		c->has_sig = h->sig != NULL;
+		if (h->sig) c->sig = *h->sig;
 		c->hit.minhash = NULL; /* set on use: the vector moves */
+		c->hit.sig = NULL;
 		if (h->name && !(c->hit.name = ln_arena_strdup(m->arena, h->name))) return LINEAGE_ENOMEM;
 		if (!ln_map_put(&m->fn_cache, (uint64_t)h->function, (uint32_t)m->cached.len)) return LINEAGE_ENOMEM;
 	}
@@ -196,10 +236,11 @@ static int collect_id(int64_t function, void *arg)
  * LN_STOP_BUCKET functions is a "stop word": a MinHash band that generic code
  * of every kind shares (its members are not near duplicates of each other);
  * it is skipped, as the bands a true near duplicate shares are many. */
-static int near_bucket(matcher *m, uint64_t key)
+static int near_bucket(matcher *m, uint64_t key, bool feature)
 {
 	ln_vec_clear(&m->ids);
-	int rc = m->ops->find_band(m->st, key, LN_STOP_BUCKET + 1, collect_id, &m->ids);
+	int rc = feature ? m->ops->find_feature(m->st, key, LN_STOP_BUCKET + 1, collect_id, &m->ids)
+	                 : m->ops->find_band(m->st, key, LN_STOP_BUCKET + 1, collect_id, &m->ids);
 	m->rows += m->ids.len;
 	if (rc || m->ids.len > LN_STOP_BUCKET) return rc;
 	for (size_t i = 0; i < m->ids.len && rc == 0; i++) {
@@ -211,6 +252,7 @@ static int near_bucket(matcher *m, uint64_t key)
 		if (ci) {
 			cfn *c = &LN_VEC_AT(&m->cached, cfn, *ci - 1);
 			c->hit.minhash = c->minhash;
+			c->hit.sig = c->has_sig ? &c->sig : NULL;
 			rc = keep_hit(m, &c->hit, false);
 			continue;
 		}
@@ -363,6 +405,7 @@ static int cmp_hit(const void *x, const void *y)
 {
 	const qhit *a = x, *b = y;
 	if (a->sample != b->sample) return a->sample < b->sample ? -1 : 1;
+	if (a->exact != b->exact) return a->exact ? -1 : 1;
 	if (a->sim != b->sim) return a->sim > b->sim ? -1 : 1;
 	return a->address < b->address ? -1 : a->address > b->address;
 }
@@ -378,7 +421,12 @@ static int lookup(matcher *m, const lineage_function *fn)
 	int rc = m->ops->find_exact(m->st, fn->exact_hash, m->cap, take_exact, m);
 	if (rc == 0 && fn->ninsn >= LINEAGE_MINHASH_NGRAM + 2)
 		for (unsigned band = 0; band < LN_LSH_BANDS && rc == 0; band++)
-			rc = near_bucket(m, ln_lsh_band_key(fn->minhash, band));
+			rc = near_bucket(m, ln_lsh_band_key(fn->minhash, band), false);
+	/* functions built by another compiler or at another level: candidates
+	 * from the feature index, kept on signature similarity */
+	uint64_t keys[LN_SIG_KEYS];
+	unsigned nk = rc == 0 ? ln_sig_keys(&fn->sig, keys) : 0;
+	for (unsigned k = 0; k < nk && rc == 0; k++) rc = near_bucket(m, keys[k], true);
 	if (rc == 0 && m->hits.len > m->q_first)
 		ln_sort((qhit *)m->hits.items + m->q_first, m->hits.len - m->q_first, sizeof(qhit), cmp_hit);
 	return rc;
@@ -536,7 +584,9 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns)
 			const qhit *p = pick[fr];
 			bool h_best = where[h->sample] == fams[fr].best_sample;
 			bool p_best = p && where[p->sample] == fams[fr].best_sample;
-			if (!p || (h_best && !p_best) || (h_best == p_best && h->sim > p->sim)) pick[fr] = h;
+			if (!p || (h_best && !p_best) ||
+			    (h_best == p_best && (h->exact > p->exact || (h->exact == p->exact && h->sim > p->sim))))
+				pick[fr] = h;
 		}
 		for (uint32_t fr = 0; fr < MAX_EVIDENCE_FAMILIES; fr++) {
 			if (!pick[fr]) continue;
@@ -555,6 +605,7 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns)
 			        .ninsn = qf->fn->ninsn,
 			        .similarity = pick[fr]->sim,
 			        .exact = pick[fr]->exact,
+			        .similar = pick[fr]->similar,
 			        .nfamilies = qf->nfamilies,
 			        .library = qf->library,
 			        .weight = qf->weight,
@@ -592,12 +643,17 @@ int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ct
 	*out = NULL;
 	lineage_match_options o = opt ? *opt : (lineage_match_options){0};
 	if (o.near_threshold <= 0) o.near_threshold = LINEAGE_NEAR_THRESHOLD;
+	if (o.similar_threshold <= 0) o.similar_threshold = LINEAGE_SIMILAR_THRESHOLD;
 	if (o.verdict_threshold <= 0) o.verdict_threshold = LINEAGE_VERDICT_THRESHOLD;
 	if (!o.max_hits) o.max_hits = DEFAULT_MAX_HITS;
-	if (o.near_threshold > 1 || o.verdict_threshold > 1)
+	if (o.near_threshold > 1 || o.verdict_threshold > 1 || o.similar_threshold > 1)
 		return ln_ctx_error(ctx, LINEAGE_EINVAL, "match: a threshold is over 1");
 	const char *path = lineage_sample_binary(s)->path;
-	matcher m = {.ctx = ctx, .near = o.near_threshold, .cap = o.max_hits, .excluded = -1};
+	matcher m = {.ctx = ctx,
+	             .near = o.near_threshold,
+	             .sig_threshold = o.similar_threshold,
+	             .cap = o.max_hits,
+	             .excluded = -1};
 	ln_corpus_store(c, &m.ops, &m.st);
 	if (o.exclude_self) {
 		int frc = m.ops->find_sample(m.st, lineage_sample_hashes(s)->sha256, &m.excluded);

@@ -391,7 +391,7 @@ static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t
 		cJSON_AddStringToObject(o, "known_sample", m->samples[e->sample].sha256);
 		add_hex(o, "known_address", e->known_address);
 		add_str_or_null(o, "known_name", e->known_name);
-		cJSON_AddStringToObject(o, "kind", e->exact ? "exact" : "near");
+		cJSON_AddStringToObject(o, "kind", e->exact ? "exact" : e->similar ? "similar" : "near");
 		cJSON_AddNumberToObject(o, "similarity", round4(e->similarity));
 		cJSON_AddNumberToObject(o, "instructions", e->ninsn);
 		cJSON_AddNumberToObject(o, "families", e->nfamilies);

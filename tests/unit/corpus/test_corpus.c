@@ -218,9 +218,10 @@ static void test_foreign_and_corrupt(void **state)
 	assert_non_null(strstr(lineage_errmsg(ctx), path));
 }
 
-/* A schema-1 corpus (before the library mark and today's banding) is
- * upgraded when opened for writing: its samples stay, bands are rebuilt from
- * the stored MinHash; a read-only open asks for the upgrade instead. */
+/* A schema-1 corpus (before the library mark, today's banding and function
+ * signatures) is upgraded when opened for writing: its samples stay, bands
+ * are rebuilt from the stored MinHash, functions have no signature; a
+ * read-only open asks for the upgrade instead. */
 static void test_upgrade_from_schema_1(void **state)
 {
 	(void)state;
@@ -260,7 +261,9 @@ static void test_upgrade_from_schema_1(void **state)
 	assert_int_equal(count("SELECT count(*) FROM bands"), 21);
 	assert_int_equal(count("SELECT count(*) FROM bands WHERE key IN (11, 12)"), 0);
 	assert_int_equal(count("SELECT library FROM samples"), 0);
-	assert_int_equal(count("PRAGMA user_version"), 2);
+	assert_int_equal(count("PRAGMA user_version"), 3);
+	assert_int_equal(count("SELECT count(*) FROM feats"), 0);
+	assert_int_equal(count("SELECT count(*) FROM functions WHERE sig IS NULL"), 2);
 	memcpy(dbpath, saved, sizeof(saved));
 }
 
