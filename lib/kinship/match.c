@@ -359,41 +359,32 @@ int lineage_runtime_name(const char *name)
 }
 
 /* GNU crt1.o, crti.o and crtbegin.o code in an ELF file, recognized without
- * symbols by where the linker puts it: the entry function, the functions of
- * .init and .fini, and the leading run of .text (_start,
- * deregister_tm_clones, register_tm_clones, __do_global_dtors_aux,
- * frame_dummy) up to its second function reached from .init_array or
- * .fini_array, when that run is short and made of small functions. */
+ * symbols by where the linker puts it: the entry function (_start), the
+ * functions of .init and .fini, and crtbegin.o's four consecutive small
+ * functions deregister_tm_clones, register_tm_clones, __do_global_dtors_aux
+ * and frame_dummy, the last two reached from .fini_array and .init_array.
+ * (main may come first: GCC puts it in .text.startup.) */
 static void mark_elf_crt(const lineage_sample *s, uint8_t *rt)
 {
 	const lineage_binary *b = lineage_sample_binary(s);
 	if (b->format != LINEAGE_FORMAT_ELF) return;
 	size_t nf;
 	const lineage_function *fn = lineage_sample_functions(s, &nf);
-	uint64_t text = 0, text_end = 0;
 	for (size_t i = 0; i < b->nsections; i++) {
 		const lineage_section *x = &b->sections[i];
-		if (!x->name) continue;
-		bool initfini = !strcmp(x->name, ".init") || !strcmp(x->name, ".fini");
-		if (!strcmp(x->name, ".text")) {
-			text = x->vaddr;
-			text_end = x->vaddr + x->vsize;
-		}
-		for (size_t k = 0; initfini && k < nf; k++)
+		if (!x->name || (strcmp(x->name, ".init") && strcmp(x->name, ".fini"))) continue;
+		for (size_t k = 0; k < nf; k++)
 			if (fn[k].address >= x->vaddr && fn[k].address < x->vaddr + x->vsize) rt[k] = 1;
 	}
 	for (size_t k = 0; b->has_entry && k < nf; k++)
 		if (fn[k].address == b->entry) rt[k] = 1;
-	size_t first = 0;
-	while (first < nf && fn[first].address < text) first++;
-	int inits = 0;
-	size_t k = first;
-	for (; k < nf && k < first + 7 && fn[k].address < text_end && inits < 2; k++) {
-		if (fn[k].ninsn >= 64) return;
-		inits += (fn[k].sources & LINEAGE_SRC_INIT) != 0;
+	for (size_t k = 2; k + 1 < nf; k++) {
+		bool shape = true;
+		for (size_t i = k - 2; i <= k + 1 && shape; i++) shape = fn[i].ninsn < 40;
+		if (!shape || !(fn[k].sources & LINEAGE_SRC_INIT) || !(fn[k + 1].sources & LINEAGE_SRC_INIT)) continue;
+		for (size_t i = k - 2; i <= k + 1; i++) rt[i] = 1;
+		break;
 	}
-	if (inits < 2) return;
-	for (size_t i = first; i < k; i++) rt[i] = 1;
 }
 
 static bool considered(const lineage_function *f)
