@@ -16,9 +16,11 @@ struct lineage_corpus {
 
 uint64_t ln_lsh_band_key(const uint32_t *minhash, unsigned band)
 {
+	/* rows b, b+21, b+42: the densified MinHash copies an empty bin from its
+	 * neighbour, so adjacent bins of a small function are correlated */
 	uint32_t buf[LN_LSH_ROWS + 1];
 	buf[0] = band;
-	memcpy(buf + 1, minhash + band * LN_LSH_ROWS, LN_LSH_ROWS * sizeof(uint32_t));
+	for (unsigned r = 0; r < LN_LSH_ROWS; r++) buf[1 + r] = minhash[band + r * LN_LSH_BANDS];
 	/* keys are stored as signed 64-bit integers: keep them non-negative */
 	return XXH3_64bits(buf, sizeof(buf)) >> 1;
 }
@@ -76,6 +78,27 @@ static int store_error(lineage_corpus *c, lineage_ctx *ctx, int rc)
 	return ln_ctx_error(ctx, rc, "%s", c->ops->errmsg(c->st));
 }
 
+/* An index row waiting to be inserted. */
+typedef struct keyed {
+	uint64_t key;
+	int64_t function;
+} keyed;
+
+static int push_keyed(ln_vec *v, uint64_t key, int64_t function)
+{
+	keyed *k = ln_vec_push(v);
+	if (!k) return LINEAGE_ENOMEM;
+	*k = (keyed){key, function};
+	return 0;
+}
+
+static int cmp_keyed(const void *x, const void *y)
+{
+	const keyed *a = x, *b = y;
+	if (a->key != b->key) return a->key < b->key ? -1 : 1;
+	return a->function < b->function ? -1 : a->function > b->function;
+}
+
 int lineage_corpus_add(lineage_corpus *c, lineage_ctx *ctx, const lineage_sample *s, const lineage_labels *labels,
                        int *added)
 {
@@ -111,6 +134,11 @@ int lineage_corpus_add(lineage_corpus *c, lineage_ctx *ctx, const lineage_sample
 	        .labels = labels ? *labels : none,
 	};
 	rc = o->insert_sample(c->st, &row, &id);
+	/* index rows are inserted sorted by key: neighbouring B-tree pages,
+	 * fewer pages dirtied per sample */
+	ln_vec bands, feats;
+	ln_vec_init(&bands, sizeof(keyed));
+	ln_vec_init(&feats, sizeof(keyed));
 	for (size_t i = 0; rc == 0 && i < nf; i++) {
 		ln_function_row fr = {
 		        .address = fn[i].address,
@@ -128,13 +156,23 @@ int lineage_corpus_add(lineage_corpus *c, lineage_ctx *ctx, const lineage_sample
 		if (fn[i].ninsn >= LINEAGE_MIN_MATCH_INSNS && !(fn[i].flags & LINEAGE_FUNC_THUNK)) {
 			uint64_t keys[LN_SIG_KEYS];
 			unsigned nk = ln_sig_keys(&fn[i].sig, keys);
-			for (unsigned k = 0; rc == 0 && k < nk; k++) rc = o->insert_feature(c->st, keys[k], fid);
+			for (unsigned k = 0; rc == 0 && k < nk; k++) rc = push_keyed(&feats, keys[k], fid);
 		}
 		/* functions too short for a meaningful signature get no bands */
-		if (fn[i].ninsn < LINEAGE_MINHASH_NGRAM + 2) continue;
+		if (fn[i].ninsn < LN_LSH_MIN_INSNS) continue;
 		for (unsigned band = 0; rc == 0 && band < LN_LSH_BANDS; band++)
-			rc = o->insert_band(c->st, ln_lsh_band_key(fn[i].minhash, band), fid);
+			rc = push_keyed(&bands, ln_lsh_band_key(fn[i].minhash, band), fid);
 	}
+	if (rc == 0) {
+		ln_sort(bands.items, bands.len, sizeof(keyed), cmp_keyed);
+		ln_sort(feats.items, feats.len, sizeof(keyed), cmp_keyed);
+	}
+	for (size_t i = 0; rc == 0 && i < bands.len; i++)
+		rc = o->insert_band(c->st, LN_VEC_AT(&bands, keyed, i).key, LN_VEC_AT(&bands, keyed, i).function);
+	for (size_t i = 0; rc == 0 && i < feats.len; i++)
+		rc = o->insert_feature(c->st, LN_VEC_AT(&feats, keyed, i).key, LN_VEC_AT(&feats, keyed, i).function);
+	ln_vec_free(&bands);
+	ln_vec_free(&feats);
 	if (rc == 0) rc = o->commit(c->st);
 	if (rc == 0) {
 		*added = 1;

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #define APP_ID         0x4c4e4147 /* "LNAG" */
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 
 enum { Q_FIND, Q_SAMPLE, Q_FUNC, Q_BAND, Q_LABELS, Q_EXACT, Q_NEAR, Q_GET, Q_FN, Q_FEAT, Q_FFIND, Q_COUNT };
 
@@ -71,6 +71,10 @@ static const char *const migrate_2_3 =
         " WITHOUT ROWID;"
         "PRAGMA user_version=3;";
 
+/* Schema 3 to 4: bands over interleaved MinHash rows, functions of 10
+ * instructions or more (rebuild_bands). */
+static const char *const migrate_3_4 = "DELETE FROM bands; PRAGMA user_version=4;";
+
 static const char *const queries[Q_COUNT] = {
         "SELECT id FROM samples WHERE sha256 = ?1",
         "INSERT INTO samples (sha256, md5, path, format, arch, imphash, ssdeep, tlsh, size, nfunctions, ninsn,"
@@ -123,7 +127,7 @@ static int rebuild_bands(ln_store *s)
 		sqlite3_finalize(fs);
 		return fail(s, LINEAGE_EDB, "upgrade");
 	}
-	sqlite3_bind_int(fs, 1, LINEAGE_MINHASH_NGRAM + 2);
+	sqlite3_bind_int(fs, 1, LN_LSH_MIN_INSNS);
 	int rc, ret = 0;
 	while (ret == 0 && (rc = sqlite3_step(fs)) == SQLITE_ROW) {
 		const void *blob = sqlite3_column_blob(fs, 1);
@@ -225,7 +229,8 @@ static int open_once(ln_store **out, const char *where, unsigned flags, char *er
 			rc = LINEAGE_EDB;
 		}
 		if (rc == 0 && !(flags & LINEAGE_CORPUS_READONLY)) {
-			rc = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON");
+			rc = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+			             " PRAGMA journal_size_limit=67108864");
 			if (rc == 0 && tables == 0) {
 				char sql[128];
 				snprintf(sql, sizeof(sql), "PRAGMA application_id=%d; PRAGMA user_version=%d", APP_ID,
@@ -254,8 +259,9 @@ static int open_once(ln_store **out, const char *where, unsigned flags, char *er
 		} else if (rc == 0 && version >= 1 && version < SCHEMA_VERSION) {
 			rc = exec(s, "BEGIN IMMEDIATE");
 			if (rc == 0 && version == 1) rc = exec(s, migrate_1_2);
-			if (rc == 0 && version == 1) rc = rebuild_bands(s);
-			if (rc == 0) rc = exec(s, migrate_2_3);
+			if (rc == 0 && version <= 2) rc = exec(s, migrate_2_3);
+			if (rc == 0) rc = exec(s, migrate_3_4);
+			if (rc == 0) rc = rebuild_bands(s);
 			if (rc == 0)
 				rc = exec(s, "COMMIT");
 			else

@@ -81,6 +81,9 @@ extern const ln_store_ops ln_store_sqlite;
  * only 0.64 of the pairs at J=0.5.) */
 #define LN_LSH_BANDS 21
 #define LN_LSH_ROWS  3
+/* Functions shorter than this have too few n-grams for a meaningful near
+ * duplicate: only their exact hash is indexed. */
+#define LN_LSH_MIN_INSNS 10
 uint64_t ln_lsh_band_key(const uint32_t *minhash, unsigned band);
 
 /* The feature index: keys from the parts of a function's signature that are

@@ -13,7 +13,7 @@
 
 #define DEFAULT_MAX_HITS      2000
 #define MAX_EVIDENCE_FAMILIES 10
-#define LN_STOP_BUCKET        500
+#define LN_STOP_BUCKET        200
 
 /* A stored sample met by the query, with its running totals. */
 typedef struct msample {
@@ -233,7 +233,7 @@ static int collect_id(int64_t function, void *arg)
 }
 
 /* The functions of one LSH bucket. A bucket holding more than
- * LN_STOP_BUCKET functions is a "stop word": a MinHash band that generic code
+ * LN_STOP_BUCKET functions (200: the best cut-off MCRIT measured) is a "stop word": a MinHash band that generic code
  * of every kind shares (its members are not near duplicates of each other);
  * it is skipped, as the bands a true near duplicate shares are many. */
 static int near_bucket(matcher *m, uint64_t key, bool feature)
@@ -410,7 +410,7 @@ static int lookup(matcher *m, const lineage_function *fn)
 	m->seen = 0;
 	m->qtag++;
 	int rc = m->ops->find_exact(m->st, fn->exact_hash, m->cap, take_exact, m);
-	if (rc == 0 && fn->ninsn >= LINEAGE_MINHASH_NGRAM + 2)
+	if (rc == 0 && fn->ninsn >= LN_LSH_MIN_INSNS)
 		for (unsigned band = 0; band < LN_LSH_BANDS && rc == 0; band++)
 			rc = near_bucket(m, ln_lsh_band_key(fn->minhash, band), false);
 	/* functions built by another compiler or at another level: candidates

@@ -101,7 +101,7 @@ static void test_add_label_remove(void **state)
 	assert_int_equal(x.nfunctions, nf);
 	assert_int_equal(count("SELECT count(*) FROM functions"), (int64_t)nf);
 	/* 21 LSH bands for every function with a signature worth banding */
-	int64_t banded = count("SELECT count(*) FROM functions WHERE ninsn >= 5");
+	int64_t banded = count("SELECT count(*) FROM functions WHERE ninsn >= 10");
 	assert_true(banded > 0);
 	assert_int_equal(count("SELECT count(*) FROM bands"), banded * 21);
 	/* labels can be changed */
@@ -261,7 +261,7 @@ static void test_upgrade_from_schema_1(void **state)
 	assert_int_equal(count("SELECT count(*) FROM bands"), 21);
 	assert_int_equal(count("SELECT count(*) FROM bands WHERE key IN (11, 12)"), 0);
 	assert_int_equal(count("SELECT library FROM samples"), 0);
-	assert_int_equal(count("PRAGMA user_version"), 3);
+	assert_int_equal(count("PRAGMA user_version"), 4);
 	assert_int_equal(count("SELECT count(*) FROM feats"), 0);
 	assert_int_equal(count("SELECT count(*) FROM functions WHERE sig IS NULL"), 2);
 	memcpy(dbpath, saved, sizeof(saved));
