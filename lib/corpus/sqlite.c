@@ -338,6 +338,11 @@ static int sq_begin(ln_store *s)
 	return exec(s, "BEGIN IMMEDIATE");
 }
 
+static int sq_begin_read(ln_store *s)
+{
+	return exec(s, "BEGIN DEFERRED");
+}
+
 static int sq_commit(ln_store *s)
 {
 	return exec(s, "COMMIT");
@@ -676,6 +681,7 @@ const ln_store_ops ln_store_sqlite = {
         .open = sq_open,
         .close = sq_close,
         .begin = sq_begin,
+        .begin_read = sq_begin_read,
         .commit = sq_commit,
         .rollback = sq_rollback,
         .find_sample = sq_find_sample,

@@ -42,6 +42,9 @@ typedef struct ln_store_ops {
 	void (*close)(ln_store *s);
 	/* a write transaction that excludes other writers until commit/rollback */
 	int (*begin)(ln_store *s);
+	/* a read transaction: one consistent snapshot for many lookups, and no
+	 * lock taken and released around each of them; ended by rollback */
+	int (*begin_read)(ln_store *s);
 	int (*commit)(ln_store *s);
 	void (*rollback)(ln_store *s);
 	/* 0 and *id, or LINEAGE_ENOTFOUND */

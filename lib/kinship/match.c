@@ -678,6 +678,9 @@ int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ct
 	uint64_t all_insns = 0;
 	uint8_t *runtime = ln_calloc(nf + 1, 1);
 	int rc = runtime ? 0 : LINEAGE_ENOMEM;
+	/* one read transaction: a consistent snapshot, and no file lock taken
+	 * and released around each of the many lookups */
+	bool reading = rc == 0 && m.ops->begin_read(m.st) == 0;
 	if (runtime) mark_elf_crt(s, runtime);
 	for (size_t i = 0; i < nf && rc == 0; i++) {
 		if (!considered(&fn[i])) continue;
@@ -698,6 +701,7 @@ int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ct
 			r->query_insns += fn[i].ninsn;
 	}
 	for (size_t i = 0; i < m.qfuns.len && rc == 0; i++) credit(&m, &LN_VEC_AT(&m.qfuns, qfun, i), (uint32_t)i + 1);
+	if (reading) m.ops->rollback(m.st);
 	if (rc == 0) rc = rank(&m, r, all_insns);
 	r->rows_read = m.rows;
 	ln_free(runtime);
