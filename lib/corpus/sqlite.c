@@ -186,6 +186,25 @@ static int check_header(ln_store *s, const char *path, bool *exists)
 	return 0;
 }
 
+/* The tables of the schema (no index: they stay empty) as temporary tables. */
+static int temp_schema(ln_store *s)
+{
+	char sql[4096];
+	int rc = 0;
+	for (const char *p = schema; rc == 0 && *p;) {
+		const char *end = strchr(p, ';');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		static const char tbl[] = "CREATE TABLE IF NOT EXISTS ";
+		if (n > sizeof(tbl) - 1 && !strncmp(p, tbl, sizeof(tbl) - 1) && n + 16 < sizeof(sql)) {
+			snprintf(sql, sizeof(sql), "CREATE TEMP TABLE %.*s", (int)(n - (sizeof(tbl) - 1)),
+			         p + sizeof(tbl) - 1);
+			rc = exec(s, sql);
+		}
+		p += n + (end ? 1 : 0);
+	}
+	return rc;
+}
+
 static void sq_close(ln_store *s)
 {
 	if (!s) return;
@@ -228,6 +247,10 @@ static int open_once(ln_store **out, const char *where, unsigned flags, char *er
 			         where);
 			rc = LINEAGE_EDB;
 		}
+		/* an empty file (an add killed before it stored anything) read as an
+		 * empty corpus: the schema in SQLite's temporary database, the file
+		 * itself untouched */
+		if (rc == 0 && tables == 0 && (flags & LINEAGE_CORPUS_READONLY)) rc = temp_schema(s);
 		if (rc == 0 && !(flags & LINEAGE_CORPUS_READONLY)) {
 			rc = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
 			             " PRAGMA journal_size_limit=67108864");

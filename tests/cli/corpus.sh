@@ -19,6 +19,9 @@ check_db() {
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+if not db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'samples'").fetchone()[0]:
+    print(0)  # killed before the schema was written: an empty corpus
+    sys.exit(0)
 for sid, n, got in db.execute("SELECT s.id, s.nfunctions, (SELECT count(*) FROM functions f WHERE f.sample = s.id) FROM samples s"):
     assert n == got, (sid, n, got)
 assert db.execute("SELECT count(*) FROM bands WHERE function NOT IN (SELECT id FROM functions)").fetchone()[0] == 0
@@ -59,6 +62,8 @@ for i in 1 2 3 4 5 6; do
   kill -9 $pid 2>/dev/null && killed=$((killed + 1))
   wait $pid 2>/dev/null
   if ! check_db "$kdb" >"$work/n" 2>"$work/err"; then bad "kill9_$i" "$(tail -3 "$work/err")"; continue; fi
+  # lineage reads it as it is, whatever the moment of the kill
+  if ! "$bin" corpus --db "$kdb" stats >/dev/null 2>"$work/err"; then bad "kill9_$i" "stats: $(cat "$work/err")"; continue; fi
   # the survivor accepts the rest, and ends complete
   "$bin" add -q --db "$kdb" --family k "$work/b" "$work/a" >/dev/null 2>&1
   n=$(check_db "$kdb")
@@ -84,6 +89,11 @@ for round in 1 2 3; do
     bad "concurrent_$round" "exit $r1/$r2, $n samples, want $((na + nb)): $(cat "$work/c1" "$work/c2" | grep lineage: | head -2)"
   fi
 done
+
+# an empty file (an add killed before its first write) reads as an empty corpus and stays empty
+: >"$work/empty.db"
+if "$bin" corpus --db "$work/empty.db" stats >"$work/out" 2>&1 && grep -q "^samples *0" "$work/out" \
+  && [ ! -s "$work/empty.db" ]; then ok empty_db; else bad empty_db "$(cat "$work/out")"; fi
 
 # a foreign file is refused (exit 4) and left as it was
 printf 'not a corpus\n' >"$work/f.db"
