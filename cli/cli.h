@@ -29,6 +29,11 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * on stdout, so that a pipeline sees every input. */
 void cli_json_error(const char *path, int code, const char *msg);
 
+/* Load and analyze a file met by cli_walk (err: the walk's error, or NULL).
+ * A failure is reported on stderr, and as a JSON error document when json is
+ * set; NULL then. */
+lineage_sample *cli_load(lineage_ctx *ctx, const char *path, const char *err, bool json);
+
 int cmd_scan(int argc, char **argv);
 int cmd_add(int argc, char **argv);
 int cmd_corpus(int argc, char **argv);

@@ -103,22 +103,10 @@ static int match_one(const char *path, const char *err, void *arg)
 {
 	match_opts *o = arg;
 	o->nfiles++;
-	if (err) {
-		cli_error("%s: %s", path, err);
-		if (o->json) cli_json_error(path, LINEAGE_EIO, err);
-		return 1;
-	}
-	lineage_sample *s = NULL;
-	int rc = lineage_sample_load_file(&s, o->ctx, path);
-	if (rc == 0) rc = lineage_sample_analyze(s, o->ctx, LINEAGE_ANALYZE_ALL);
-	if (rc != 0) {
-		cli_error("%s", lineage_errmsg(o->ctx));
-		if (o->json) cli_json_error(path, rc, lineage_errmsg(o->ctx));
-		lineage_sample_free(s);
-		return 1;
-	}
+	lineage_sample *s = cli_load(o->ctx, path, err, o->json);
+	if (!s) return 1;
 	lineage_match *m = NULL;
-	rc = lineage_corpus_match(&m, o->corpus, o->ctx, s, &o->mo);
+	int rc = lineage_corpus_match(&m, o->corpus, o->ctx, s, &o->mo);
 	if (rc != 0) {
 		cli_error("%s", lineage_errmsg(o->ctx));
 		if (o->json) cli_json_error(path, rc, lineage_errmsg(o->ctx));

@@ -18,28 +18,44 @@ void cli_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Print s as the inside of a JSON string. */
+static void json_text(const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if ((unsigned char)*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+}
+
 void cli_json_error(const char *path, int code, const char *msg)
 {
 	/* a minimal document so that a pipeline sees every input */
 	fputs("{\"schema_version\":1,\"file\":{\"path\":\"", stdout);
-	for (const char *p = path; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if ((unsigned char)*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
+	json_text(path);
 	printf("\"},\"error\":{\"code\":%d,\"message\":\"", code);
-	for (const char *p = msg; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if ((unsigned char)*p < 0x20)
-			printf("\\u%04x", *p);
-		else
-			putchar(*p);
-	}
+	json_text(msg);
 	printf("\"}}\n");
+}
+
+lineage_sample *cli_load(lineage_ctx *ctx, const char *path, const char *err, bool json)
+{
+	if (err) {
+		cli_error("%s: %s", path, err);
+		if (json) cli_json_error(path, LINEAGE_EIO, err);
+		return NULL;
+	}
+	lineage_sample *s = NULL;
+	int rc = lineage_sample_load_file(&s, ctx, path);
+	if (rc == 0) rc = lineage_sample_analyze(s, ctx, LINEAGE_ANALYZE_ALL);
+	if (rc == 0) return s;
+	cli_error("%s", lineage_errmsg(ctx));
+	if (json) cli_json_error(path, rc, lineage_errmsg(ctx));
+	lineage_sample_free(s);
+	return NULL;
 }
 
 static int cmp_str(const void *a, const void *b)

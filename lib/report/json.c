@@ -197,19 +197,26 @@ static cJSON *resource_json(const lineage_resource *r)
 	return o;
 }
 
+/* A document's head: schema version, tool, and the file with its path, size
+ * and sha256 (*file, for more members). */
+static cJSON *doc_root(int version, const lineage_binary *b, const lineage_file_hashes *h, cJSON **file)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddNumberToObject(root, "schema_version", version);
+	cJSON_AddStringToObject(root, "tool", "lineage");
+	cJSON_AddStringToObject(root, "tool_version", lineage_version());
+	*file = cJSON_AddObjectToObject(root, "file");
+	cJSON_AddStringToObject(*file, "path", b->path ? b->path : "");
+	cJSON_AddNumberToObject(*file, "size", (double)b->size);
+	cJSON_AddStringToObject(*file, "sha256", h->sha256);
+	return root;
+}
+
 static cJSON *scan_json(const lineage_sample *s, uint32_t flags)
 {
 	const lineage_binary *b = lineage_sample_binary(s);
 	const lineage_file_hashes *h = lineage_sample_hashes(s);
-	cJSON *root = cJSON_CreateObject();
-	cJSON_AddNumberToObject(root, "schema_version", LINEAGE_SCAN_SCHEMA_VERSION);
-	cJSON_AddStringToObject(root, "tool", "lineage");
-	cJSON_AddStringToObject(root, "tool_version", lineage_version());
-
-	cJSON *file = cJSON_AddObjectToObject(root, "file");
-	cJSON_AddStringToObject(file, "path", b->path ? b->path : "");
-	cJSON_AddNumberToObject(file, "size", (double)b->size);
-	cJSON_AddStringToObject(file, "sha256", h->sha256);
+	cJSON *file, *root = doc_root(LINEAGE_SCAN_SCHEMA_VERSION, b, h, &file);
 	cJSON_AddStringToObject(file, "md5", h->md5);
 	add_str_or_null(file, "imphash", h->imphash);
 	add_str_or_null(file, "ssdeep", h->ssdeep);
@@ -332,14 +339,7 @@ static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t
 {
 	const lineage_binary *b = lineage_sample_binary(s);
 	const lineage_file_hashes *h = lineage_sample_hashes(s);
-	cJSON *root = cJSON_CreateObject();
-	cJSON_AddNumberToObject(root, "schema_version", LINEAGE_MATCH_SCHEMA_VERSION);
-	cJSON_AddStringToObject(root, "tool", "lineage");
-	cJSON_AddStringToObject(root, "tool_version", lineage_version());
-	cJSON *file = cJSON_AddObjectToObject(root, "file");
-	cJSON_AddStringToObject(file, "path", b->path ? b->path : "");
-	cJSON_AddNumberToObject(file, "size", (double)b->size);
-	cJSON_AddStringToObject(file, "sha256", h->sha256);
+	cJSON *file, *root = doc_root(LINEAGE_MATCH_SCHEMA_VERSION, b, h, &file);
 	cJSON_AddStringToObject(file, "format", lineage_format_name(b->format));
 	cJSON_AddStringToObject(file, "arch", lineage_arch_name(b->arch));
 
