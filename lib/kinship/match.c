@@ -19,7 +19,6 @@
 typedef struct msample {
 	lineage_match_sample pub;
 	uint32_t family;
-	uint32_t last_q; /* last query function counted here, + 1 */
 	double shared_q, shared_k;
 	uint64_t ninsn;
 } msample;
@@ -62,7 +61,6 @@ typedef struct qfun {
 } qfun;
 
 typedef struct matcher {
-	lineage_ctx *ctx;
 	const ln_store_ops *ops;
 	ln_store *st;
 	ln_arena *arena;
@@ -76,10 +74,9 @@ typedef struct matcher {
 	const lineage_function *q; /* the query function being looked up */
 	size_t q_first;            /* its first hit */
 	double near, sig_threshold;
-	size_t cap, seen; /* rows read for the current query function */
+	size_t cap, seen; /* exact copies read for the current query function */
 	int64_t excluded; /* a stored sample left out, or -1 */
 	uint64_t rows;    /* index entries and functions read */
-	int err;
 } matcher;
 
 static uint64_t family_key(const char *family, int64_t sample)
@@ -640,11 +637,7 @@ int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ct
 	if (o.near_threshold > 1 || o.verdict_threshold > 1 || o.similar_threshold > 1)
 		return ln_ctx_error(ctx, LINEAGE_EINVAL, "match: a threshold is over 1");
 	const char *path = lineage_sample_binary(s)->path;
-	matcher m = {.ctx = ctx,
-	             .near = o.near_threshold,
-	             .sig_threshold = o.similar_threshold,
-	             .cap = o.max_hits,
-	             .excluded = -1};
+	matcher m = {.near = o.near_threshold, .sig_threshold = o.similar_threshold, .cap = o.max_hits, .excluded = -1};
 	ln_corpus_store(c, &m.ops, &m.st);
 	if (o.exclude_self) {
 		int frc = m.ops->find_sample(m.st, lineage_sample_hashes(s)->sha256, &m.excluded);
