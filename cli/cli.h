@@ -33,6 +33,9 @@ void cli_json_error(const char *path, int code, const char *msg);
  * A failure is reported on stderr, and as a JSON error document when json is
  * set; NULL then. */
 lineage_sample *cli_load(lineage_ctx *ctx, const char *path, const char *err, bool json);
+/* Load the rules (dir NULL: the default set) into ctx; false after
+ * reporting why (the caller exits with CLI_EXIT_INTERNAL). */
+bool cli_rules(lineage_ctx *ctx, const char *dir, lineage_rules **out);
 
 int cmd_scan(int argc, char **argv);
 int cmd_add(int argc, char **argv);

@@ -31,6 +31,7 @@ typedef struct {
 	size_t nfiles, next, done, added, known, failed;
 	uint64_t bytes;
 	lineage_corpus *corpus;
+	const lineage_rules *rules; /* one compiled set for every worker */
 	lineage_labels labels;
 	pthread_mutex_t lock;
 	bool progress;
@@ -58,6 +59,7 @@ static void *worker(void *arg)
 	job *j = arg;
 	lineage_ctx *ctx;
 	if (lineage_ctx_new(&ctx) != 0) return NULL;
+	lineage_ctx_set_rules(ctx, j->rules);
 	for (;;) {
 		pthread_mutex_lock(&j->lock);
 		size_t i = j->next < j->nfiles ? j->next++ : SIZE_MAX;
@@ -66,7 +68,9 @@ static void *worker(void *arg)
 		const char *path = j->files[i];
 		lineage_sample *s = NULL;
 		int rc = lineage_sample_load_file(&s, ctx, path);
-		if (rc == 0) rc = lineage_sample_analyze(s, ctx, LINEAGE_ANALYZE_CODE | LINEAGE_ANALYZE_HASHES);
+		if (rc == 0)
+			rc = lineage_sample_analyze(
+			        s, ctx, LINEAGE_ANALYZE_CODE | LINEAGE_ANALYZE_HASHES | LINEAGE_ANALYZE_CRYPTO);
 		int added = 0;
 		pthread_mutex_lock(&j->lock);
 		if (rc == 0) rc = lineage_corpus_add(j->corpus, ctx, s, &j->labels, &added);
@@ -176,10 +180,20 @@ int cmd_add(int argc, char **argv)
 
 	lineage_ctx *ctx;
 	if (lineage_ctx_new(&ctx) != 0) return CLI_EXIT_INTERNAL;
+	lineage_rules *rules = NULL;
+	if (lineage_rules_load(&rules, ctx, NULL) != 0) {
+		fprintf(stderr, "lineage: %s\n", lineage_errmsg(ctx));
+		lineage_ctx_free(ctx);
+		for (size_t i = 0; i < l.n; i++) free(l.v[i]);
+		free(l.v);
+		return CLI_EXIT_INTERNAL;
+	}
+	j.rules = rules;
 	int rc = lineage_corpus_open(&j.corpus, ctx, db, LINEAGE_CORPUS_CREATE);
 	if (rc != 0) {
 		fprintf(stderr, "lineage: %s\n", lineage_errmsg(ctx));
 		lineage_ctx_free(ctx);
+		lineage_rules_free(rules);
 		for (size_t i = 0; i < l.n; i++) free(l.v[i]);
 		free(l.v);
 		return CLI_EXIT_DB;
@@ -205,6 +219,7 @@ int cmd_add(int argc, char **argv)
 	pthread_mutex_destroy(&j.lock);
 	lineage_corpus_close(j.corpus);
 	lineage_ctx_free(ctx);
+	lineage_rules_free(rules);
 	for (size_t i = 0; i < l.n; i++) free(l.v[i]);
 	free(l.v);
 	return j.failed + l.unreadable ? CLI_EXIT_INPUT : CLI_EXIT_OK;

@@ -27,9 +27,10 @@ static void usage(FILE *f)
 	        "  --near T           near-duplicate threshold on the estimated Jaccard similarity (default %.2f)\n"
 	        "  --all              every matched function as evidence (default: the 10 heaviest per family)\n"
 	        "  --exclude-self     leave a file's own stored copy out (match a corpus member against the rest)\n"
+	        "  --rules DIR        YARA rules for the crypto axis (default: the installed rules/)\n"
 	        "  -h, --help         this help\n\n"
 	        "Exit status: 0 when every file was matched (whatever the verdict), 1 when a file failed,\n"
-	        "2 on a bad command line, 4 when the corpus cannot be read.\n",
+	        "2 on a bad command line, 3 when the rules cannot be loaded, 4 when the corpus cannot be read.\n",
 	        LINEAGE_VERDICT_THRESHOLD, LINEAGE_NEAR_THRESHOLD);
 }
 
@@ -44,7 +45,18 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 	printf("%s\n  sha256 %s  %s %s  %zu functions, %zu of them library code\n", b->path,
 	       lineage_sample_hashes(s)->sha256, lineage_format_name(b->format), lineage_arch_name(b->arch),
 	       m->functions, m->library_functions);
-	if (m->verdict) {
+	size_t vf = 0; /* the verdict's family, or the nearest */
+	for (size_t i = 0; m->verdict && i < m->nfamilies; i++)
+		if (!strcmp(family_name(m, &m->families[i]), m->verdict)) {
+			vf = i;
+			break;
+		}
+	if (m->verdict && m->verdict_axis && !strcmp(m->verdict_axis, "crypto")) {
+		const lineage_match_family *f = &m->families[vf];
+		printf("  verdict   %s%s%s%s (crypto score %.3f >= %.2f: %zu traits shared, code score %.3f)\n",
+		       m->verdict, f->actor[0] ? " (actor: " : "", f->actor, f->actor[0] ? ")" : "", f->crypto_score,
+		       LINEAGE_CRYPTO_VERDICT_THRESHOLD, f->ntraits, f->score);
+	} else if (m->verdict) {
 		const lineage_match_family *f = &m->families[0];
 		printf("  verdict   %s%s%s%s (code score %.3f >= %.2f: %zu functions, %llu instructions shared "
 		       "outside library code)\n",
@@ -52,19 +64,32 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 		       m->threshold, f->nfunctions - f->nlibrary, (unsigned long long)f->shared_insns);
 	} else if (m->nfamilies) {
 		printf("  verdict   no known relative (nearest: %s, code score %.3f < %.2f or under %d shared "
-		       "instructions)\n",
-		       family_name(m, &m->families[0]), m->score, m->threshold, LINEAGE_VERDICT_MIN_INSNS);
+		       "instructions; crypto score %.3f < %.2f)\n",
+		       family_name(m, &m->families[0]), m->score, m->threshold, LINEAGE_VERDICT_MIN_INSNS,
+		       m->families[0].crypto_score, LINEAGE_CRYPTO_VERDICT_THRESHOLD);
 	} else {
-		printf("  verdict   no known relative (no function shared with the corpus)\n");
+		printf("  verdict   no known relative (nothing shared with the corpus)\n");
 	}
 	size_t nf = m->nfamilies < 5 ? m->nfamilies : 5;
 	if (nf)
-		printf("  families  %-28s %6s %8s %9s %6s %8s\n", "", "score", "samples", "functions", "exact",
-		       "library");
+		printf("  families  %-28s %6s %8s %9s %6s %8s %7s\n", "", "score", "samples", "functions", "exact",
+		       "library", "crypto");
 	for (size_t i = 0; i < nf; i++) {
 		const lineage_match_family *f = &m->families[i];
-		printf("    %zu. %-32.32s %6.3f %8zu %9zu %6zu %8zu\n", i + 1, family_name(m, f), f->score, f->nsamples,
-		       f->nfunctions, f->nexact, f->nlibrary);
+		printf("    %zu. %-32.32s %6.3f %8zu %9zu %6zu %8zu %7.3f\n", i + 1, family_name(m, f), f->score,
+		       f->nsamples, f->nfunctions, f->nexact, f->nlibrary, f->crypto_score);
+	}
+	/* the crypto traits shared with the verdict's (or the nearest) family */
+	size_t tshown = 0;
+	for (size_t i = 0; i < m->ntraits && tshown < 8; i++) {
+		const lineage_match_trait *t = &m->traits[i];
+		if (t->family != vf) continue;
+		if (!tshown++)
+			printf("  crypto    %s: shared traits, kind, weight (kind weight / families holding it), a "
+			       "sample\n",
+			       family_name(m, &m->families[vf]));
+		printf("    %-8s %5.3f %u fam.  %s  (%.16s %s)\n", lineage_trait_kind_name(t->kind), t->weight,
+		       t->nfamilies, t->detail, m->samples[t->sample].sha256, m->samples[t->sample].path);
 	}
 	for (size_t i = 0; i < m->nlibraries && i < 5; i++)
 		printf("  library   %s: %zu functions (%.1f%% of the code) marked as library code\n",
@@ -150,18 +175,14 @@ static bool parse_unit(const char *opt, const char *v, double *out)
 int cmd_match(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	        {"db", required_argument, 0, 'd'},
-	        {"json", no_argument, 0, 'J'},
-	        {"pretty", no_argument, 0, 'P'},
-	        {"threshold", required_argument, 0, 't'},
-	        {"near", required_argument, 0, 'n'},
-	        {"all", no_argument, 0, 'A'},
-	        {"exclude-self", no_argument, 0, 'X'},
-	        {"help", no_argument, 0, 'h'},
-	        {0, 0, 0, 0},
+	        {"db", required_argument, 0, 'd'},     {"json", no_argument, 0, 'J'},
+	        {"pretty", no_argument, 0, 'P'},       {"threshold", required_argument, 0, 't'},
+	        {"near", required_argument, 0, 'n'},   {"all", no_argument, 0, 'A'},
+	        {"exclude-self", no_argument, 0, 'X'}, {"rules", required_argument, 0, 'R'},
+	        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
 	};
 	match_opts o = {0};
-	const char *db = "lineage.db";
+	const char *db = "lineage.db", *rules_dir = NULL;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -171,6 +192,7 @@ int cmd_match(int argc, char **argv)
 		case 'P': o.pretty = o.json = true; break;
 		case 'A': o.all = true; break;
 		case 'X': o.mo.exclude_self = 1; break;
+		case 'R': rules_dir = optarg; break;
 		case 't':
 			if (!parse_unit("--threshold", optarg, &o.mo.verdict_threshold)) return CLI_EXIT_USAGE;
 			break;
@@ -187,14 +209,21 @@ int cmd_match(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	if (lineage_ctx_new(&o.ctx) != 0) return CLI_EXIT_INTERNAL;
+	lineage_rules *rules = NULL;
+	if (!cli_rules(o.ctx, rules_dir, &rules)) {
+		lineage_ctx_free(o.ctx);
+		return CLI_EXIT_INTERNAL;
+	}
 	if (lineage_corpus_open(&o.corpus, o.ctx, db, LINEAGE_CORPUS_READONLY) != 0) {
 		fprintf(stderr, "lineage: %s\n", lineage_errmsg(o.ctx));
 		lineage_ctx_free(o.ctx);
+		lineage_rules_free(rules);
 		return CLI_EXIT_DB;
 	}
 	int failed = cli_walk(argv + optind, argc - optind, match_one, &o);
 	lineage_corpus_close(o.corpus);
 	lineage_ctx_free(o.ctx);
+	lineage_rules_free(rules);
 	if (o.db_failed) return CLI_EXIT_DB;
 	return failed ? CLI_EXIT_INPUT : CLI_EXIT_OK;
 }

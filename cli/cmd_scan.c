@@ -23,8 +23,10 @@ static void scan_usage(FILE *f)
 	           "  --blocks           include each function's basic blocks and edges in the JSON\n"
 	           "  --max-time MS      wall-time budget per file in milliseconds (default 60000)\n"
 	           "  --max-insns N      instruction budget per file (default 100000000)\n"
+	           "  --rules DIR        YARA rules for the crypto axis (default: the installed rules/)\n"
 	           "  -h, --help         this help\n\n"
-	           "Exit status: 0 every file scanned, 1 a file could not be scanned (the rest were), 2 usage.\n");
+	           "Exit status: 0 every file scanned, 1 a file could not be scanned (the rest were), 2 usage,\n"
+	           "3 the rules cannot be loaded.\n");
 }
 
 static void print_hashes(const lineage_file_hashes *h, const lineage_binary *b)
@@ -116,6 +118,41 @@ static void print_artifacts(const lineage_binary *b)
 		       (unsigned long long)b->overlay_offset);
 }
 
+/* One line per finding: family, algorithm, what fired, where. */
+static void print_crypto(const lineage_sample *s)
+{
+	size_t n;
+	const lineage_crypto_finding *f = lineage_sample_crypto(s, &n);
+	if (!n) {
+		printf("  crypto     none found\n");
+		return;
+	}
+	printf("  crypto    ");
+	for (size_t i = 0; i < n; i++)
+		if (!i || strcmp(f[i].family, f[i - 1].family)) printf(" %s", f[i].family);
+	printf("\n");
+	size_t shown = 0;
+	for (size_t i = 0; i < n && shown < 60; i++, shown++) {
+		printf("    %-9s %-14s %s", f[i].family, f[i].algorithm, f[i].description);
+		if (f[i].value) printf(": %s", f[i].value);
+		if (f[i].count > 1 && strcmp(f[i].kind, "instruction")) printf(" (%u hits)", f[i].count);
+		printf("\n      %s", f[i].source);
+		if (f[i].flags & LINEAGE_CRYPTO_HAS_OFFSET) printf(", offset 0x%llx", (unsigned long long)f[i].offset);
+		if (f[i].flags & LINEAGE_CRYPTO_HAS_VA) printf(", va 0x%llx", (unsigned long long)f[i].va);
+		if (f[i].function)
+			printf(", in 0x%llx%s%s", (unsigned long long)f[i].function, f[i].function_name ? " " : "",
+			       f[i].function_name ? f[i].function_name : "");
+		for (uint32_t k = 0; k < f[i].nusers && k < 4; k++) {
+			const lineage_function *fn = lineage_sample_function_at(s, f[i].users[k]);
+			printf("%s0x%llx%s%s", k ? ", " : ", used by ", (unsigned long long)f[i].users[k],
+			       fn && fn->name ? " " : "", fn && fn->name ? fn->name : "");
+		}
+		if (f[i].nusers > 4) printf(" and %u more", f[i].nusers - 4);
+		printf("\n");
+	}
+	if (n > shown) printf("    ... %zu more findings (--json lists all)\n", n - shown);
+}
+
 static void print_text(const lineage_sample *s)
 {
 	const lineage_binary *b = lineage_sample_binary(s);
@@ -126,7 +163,10 @@ static void print_text(const lineage_sample *s)
 		printf("  format     %s %s (%d-bit), %llu bytes\n", lineage_format_name(b->format),
 		       lineage_arch_name(b->arch), b->bits, (unsigned long long)b->size);
 	print_hashes(lineage_sample_hashes(s), b);
-	if (b->format == LINEAGE_FORMAT_RAW) return;
+	if (b->format == LINEAGE_FORMAT_RAW) {
+		print_crypto(s); /* shellcode and dumps: the byte patterns still apply */
+		return;
+	}
 	if (b->has_entry) printf("  entry      0x%llx\n", (unsigned long long)b->entry);
 	print_sections(b);
 	print_imports(b);
@@ -137,6 +177,7 @@ static void print_text(const lineage_sample *s)
 	printf("  functions  %zu (%llu instructions)%s%s\n", nf, (unsigned long long)lineage_sample_instructions(s),
 	       cut ? ", cut by the budget: " : "", cut ? cut : "");
 	print_artifacts(b);
+	print_crypto(s);
 	for (size_t i = 0; i < b->nwarnings && i < 20; i++)
 		printf("  warning    %s: %s\n", b->warnings[i].area, b->warnings[i].message);
 	if (b->nwarnings > 20) printf("  warning    ... %zu more\n", b->nwarnings - 20);
@@ -175,9 +216,11 @@ int cmd_scan(int argc, char **argv)
 	                                         {"blocks", no_argument, 0, 'B'},
 	                                         {"max-time", required_argument, 0, 't'},
 	                                         {"max-insns", required_argument, 0, 'i'},
+	                                         {"rules", required_argument, 0, 'R'},
 	                                         {"help", no_argument, 0, 'h'},
 	                                         {0, 0, 0, 0}};
 	scan_opts o = {.report_flags = LINEAGE_REPORT_FUNCTIONS};
+	const char *rules_dir = NULL;
 	lineage_limits lim;
 	lineage_limits_default(&lim);
 	int c;
@@ -190,6 +233,7 @@ int cmd_scan(int argc, char **argv)
 		case 'F': o.report_flags &= ~(uint32_t)LINEAGE_REPORT_FUNCTIONS; break;
 		case 'm': o.report_flags |= LINEAGE_REPORT_MINHASH; break;
 		case 'B': o.report_flags |= LINEAGE_REPORT_BLOCKS; break;
+		case 'R': rules_dir = optarg; break;
 		case 't':
 		case 'i': {
 			unsigned long long v = strtoull(optarg, &end, 10);
@@ -218,7 +262,13 @@ int cmd_scan(int argc, char **argv)
 		lineage_ctx_free(o.ctx);
 		return CLI_EXIT_INTERNAL;
 	}
+	lineage_rules *rules = NULL;
+	if (!cli_rules(o.ctx, rules_dir, &rules)) {
+		lineage_ctx_free(o.ctx);
+		return CLI_EXIT_INTERNAL;
+	}
 	int failed = cli_walk(argv + optind, argc - optind, scan_one, &o);
 	lineage_ctx_free(o.ctx);
+	lineage_rules_free(rules);
 	return failed ? CLI_EXIT_INPUT : CLI_EXIT_OK;
 }

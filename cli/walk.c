@@ -41,6 +41,16 @@ void cli_json_error(const char *path, int code, const char *msg)
 	printf("\"}}\n");
 }
 
+bool cli_rules(lineage_ctx *ctx, const char *dir, lineage_rules **out)
+{
+	if (lineage_rules_load(out, ctx, dir) != 0) {
+		cli_error("%s", lineage_errmsg(ctx));
+		return false;
+	}
+	lineage_ctx_set_rules(ctx, *out);
+	return true;
+}
+
 lineage_sample *cli_load(lineage_ctx *ctx, const char *path, const char *err, bool json)
 {
 	if (err) {

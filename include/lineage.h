@@ -10,6 +10,8 @@
 #include "lineage/binary.h"
 #include "lineage/disasm.h"
 #include "lineage/sample.h"
+#include "lineage/crypto.h"
+#include "lineage/traits.h"
 #include "lineage/report.h"
 #include "lineage/corpus.h"
 #include "lineage/kinship.h"

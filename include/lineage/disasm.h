@@ -81,6 +81,30 @@ typedef struct lineage_call {
 	int tail;           /**< 1 for a jmp to another function/import (tail call) */
 } lineage_call;
 
+/** Kinds of lineage_note. */
+enum {
+	LINEAGE_NOTE_IMM = 1, /**< an immediate >= 0x100 (or >= 0x10 in a compare), or a large lea
+	                        *   displacement (a folded constant); value: 32-bit values and their
+	                        *   64-bit sign extensions as 32-bit, larger ones as 64-bit */
+	LINEAGE_NOTE_ROT = 2, /**< a rotation by an immediate; value: the count, aux: operand bits */
+	LINEAGE_NOTE_REF = 3, /**< a reference to mapped non-executable data; value: its address */
+	LINEAGE_NOTE_INSN = 4 /**< an instruction of a class the analyses look for (AES-NI, SHA
+	                        *   extensions, carry-less and wide multiplication, add/subtract with
+	                        *   carry, xor with a constant or an 8-bit xor with memory); value: 0 */
+};
+
+/** A fact noted while an instruction was decoded, for the analyses that read
+ *  code (the crypto and destruction axes): the few instructions that carry a
+ *  large constant, a rotation count, a data reference or a rare instruction
+ *  class. The other instructions are only in the tokens. */
+typedef struct lineage_note {
+	uint64_t va;       /**< the instruction's address */
+	uint64_t value;    /**< per kind, see LINEAGE_NOTE_* */
+	uint32_t mnemonic; /**< the Zydis mnemonic (ZydisMnemonic) of the instruction */
+	uint16_t kind;     /**< LINEAGE_NOTE_* */
+	uint16_t aux;      /**< operand width in bits */
+} lineage_note;
+
 /** Function flags. */
 enum {
 	LINEAGE_FUNC_THUNK = 1u << 0,     /**< a single jmp to an import or function */
@@ -106,6 +130,8 @@ typedef struct lineage_function {
 	/** Normalized instruction tokens in address order (one 32-bit token per
 	 *  instruction); stable across load address and relocation. */
 	const uint32_t *tokens;
+	const lineage_note *notes; /**< in address order */
+	uint32_t nnotes;
 	uint64_t exact_hash;                 /**< XXH3-64 of the token sequence */
 	uint32_t minhash[LINEAGE_MINHASH_K]; /**< over token n-grams; all 0xffffffff when too short */
 	lineage_function_sig sig;            /**< similarity signature (lineage_function_similarity) */

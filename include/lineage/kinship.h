@@ -96,7 +96,34 @@ typedef struct lineage_match_family {
 	size_t nexact;
 	size_t nlibrary;       /**< of those, library code */
 	uint64_t shared_insns; /**< instructions of those functions, library code excluded */
+	double crypto_score;   /**< the crypto axis: 0..1 from the traits shared (lineage_match_trait) */
+	size_t ntraits;        /**< traits the query shares with the family */
 } lineage_match_family;
+
+/** Trait weights before division by the number of families holding the
+ *  trait: key material decides, a custom variant counts, how an algorithm
+ *  is built and which algorithms are there only add a little, together at
+ *  most LINEAGE_TRAIT_WEAK_CAP: a common algorithm alone decides nothing. */
+#define LINEAGE_TRAIT_WEIGHT_MATERIAL 0.90
+#define LINEAGE_TRAIT_WEIGHT_VARIANT  0.25
+#define LINEAGE_TRAIT_WEIGHT_BUILD    0.05
+#define LINEAGE_TRAIT_WEIGHT_COMMON   0.01
+#define LINEAGE_TRAIT_WEAK_CAP        0.15
+/** A family with no code verdict is the verdict when its crypto score
+ *  reaches this: shared key material, or several custom variants. */
+#define LINEAGE_CRYPTO_VERDICT_THRESHOLD 0.50
+
+/** A trait the query shares with a family (lineage/traits.h). */
+typedef struct lineage_match_trait {
+	size_t family;      /**< index into lineage_match.families */
+	size_t sample;      /**< index into lineage_match.samples: a sample of the family holding it */
+	const char *axis;   /**< "crypto" */
+	const char *token;  /**< the shared trait */
+	const char *detail; /**< the query's description of it */
+	uint32_t kind;      /**< LINEAGE_TRAIT_* */
+	uint32_t nfamilies; /**< families in the corpus holding it */
+	double weight;      /**< its weight (kind weight / nfamilies) */
+} lineage_match_trait;
 
 /** One matched function: the evidence a claim rests on. */
 typedef struct lineage_match_evidence {
@@ -122,13 +149,16 @@ typedef struct lineage_match {
 	size_t nsamples;
 	const lineage_match_evidence *evidence; /**< for each family: its functions, heaviest first */
 	size_t nevidence;
-	size_t functions;         /**< query functions considered (>= LINEAGE_MIN_MATCH_INSNS) */
-	size_t library_functions; /**< of those, marked as library code */
-	uint64_t query_insns;     /**< instructions of the non-library functions: the score's denominator */
-	double threshold;         /**< the verdict threshold used */
-	const char *verdict;      /**< the family, or NULL: no known relative */
-	double score;             /**< the best family's score */
-	uint64_t rows_read;       /**< index entries and stored functions read to answer (the query's cost) */
+	size_t functions;                  /**< query functions considered (>= LINEAGE_MIN_MATCH_INSNS) */
+	size_t library_functions;          /**< of those, marked as library code */
+	uint64_t query_insns;              /**< instructions of the non-library functions: the score's denominator */
+	double threshold;                  /**< the verdict threshold used */
+	const char *verdict;               /**< the family, or NULL: no known relative */
+	const char *verdict_axis;          /**< "code" or "crypto": what decided the verdict; NULL with none */
+	const lineage_match_trait *traits; /**< shared traits, by family (ranked) then weight */
+	size_t ntraits;
+	double score;       /**< the best family's score */
+	uint64_t rows_read; /**< index entries and stored functions read to answer (the query's cost) */
 } lineage_match;
 
 /**
@@ -138,7 +168,10 @@ typedef struct lineage_match {
  * in; functions found in library samples, in LINEAGE_LIBRARY_FAMILIES
  * families or more, or named as compiler runtime are library code and weigh
  * nothing. A sample's score is its share of the query's weighted
- * instructions; a family's is its best sample's.
+ * instructions; a family's is its best sample's. The query's traits
+ * (LINEAGE_ANALYZE_CRYPTO) are looked up too: each family gets a crypto score
+ * from the traits it shares (lineage_match_trait), and a family without
+ * shared code still ranks, and is the verdict, on shared key material.
  * @param opt NULL for the defaults.
  */
 LINEAGE_API int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ctx, const lineage_sample *s,

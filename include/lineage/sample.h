@@ -28,6 +28,8 @@ typedef struct lineage_file_hashes {
 enum {
 	LINEAGE_ANALYZE_CODE = 1u << 0,   /**< disassemble and fingerprint functions */
 	LINEAGE_ANALYZE_HASHES = 1u << 1, /**< file hashes (sha256, md5, imphash, ssdeep, TLSH) */
+	LINEAGE_ANALYZE_CRYPTO = 1u << 2, /**< the crypto axis (lineage/crypto.h); reads the code
+	                                       when LINEAGE_ANALYZE_CODE runs too, else bytes only */
 	LINEAGE_ANALYZE_ALL = 0x7fffffff
 };
 
@@ -50,7 +52,9 @@ LINEAGE_API int lineage_sample_load_memory(lineage_sample **out, lineage_ctx *ct
  * Run the analysis stages selected by @p what (LINEAGE_ANALYZE_*).
  * Budget exhaustion is not an error: the result is partial and
  * lineage_sample_budget_hit() says which budget.
- * @return 0 or LINEAGE_ENOMEM.
+ * @return 0, LINEAGE_ENOMEM, or for LINEAGE_ANALYZE_CRYPTO the errors of
+ *         lineage_rules_load() when the context has no rule set yet and the
+ *         default one cannot be loaded.
  */
 LINEAGE_API int lineage_sample_analyze(lineage_sample *s, lineage_ctx *ctx, uint32_t what);
 

@@ -11,7 +11,9 @@
 struct lineage_ctx {
 	lineage_limits limits;
 	char errmsg[1024];
-	ln_map_cache map_cache; /* the disassembler's instruction map, kept for the next sample */
+	ln_map_cache map_cache;            /* the disassembler's instruction map, kept for the next sample */
+	const struct lineage_rules *rules; /* borrowed (lineage_ctx_set_rules) or own_rules */
+	struct lineage_rules *own_rules;   /* the default set, loaded on first use */
 };
 
 struct lineage_sample {
@@ -22,7 +24,11 @@ struct lineage_sample {
 	lineage_file_hashes hashes;
 	uint64_t ninsn;
 	const char *budget_hit;
-	uint32_t analyzed; /* LINEAGE_ANALYZE_* already done */
+	uint32_t analyzed;                     /* LINEAGE_ANALYZE_* already done */
+	struct lineage_crypto_finding *crypto; /* LINEAGE_ANALYZE_CRYPTO, in the arena */
+	size_t ncrypto;
+	struct lineage_trait *traits; /* of every axis analysed, sorted by token, in the arena */
+	size_t ntraits;
 };
 
 /* Set the context message and return code. */

@@ -1,6 +1,8 @@
 /* The analysis context, its limits and error messages. */
 #include "core.h"
 
+#include "../crypto/crypto.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -34,6 +36,7 @@ void lineage_ctx_free(lineage_ctx *ctx)
 {
 	if (!ctx) return;
 	ln_map_cache_free(&ctx->map_cache);
+	ln_rules_release(ctx);
 	ln_free(ctx);
 }
 

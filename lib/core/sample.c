@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "../crypto/crypto.h"
 #include "../disasm/disasm.h"
 #include "../fingerprint/fingerprint.h"
 #include "../format/format.h"
@@ -98,6 +99,11 @@ int lineage_sample_analyze(lineage_sample *s, lineage_ctx *ctx, uint32_t what)
 		int rc = ln_fp_file(&s->hashes, &s->bin);
 		if (rc != 0) return ln_ctx_error(ctx, rc, "%s: hashes: %s", s->bin.path, lineage_strerror(rc));
 		s->analyzed |= LINEAGE_ANALYZE_HASHES;
+	}
+	if ((what & LINEAGE_ANALYZE_CRYPTO) && !(s->analyzed & LINEAGE_ANALYZE_CRYPTO)) {
+		int rc = ln_crypto_run(s, ctx);
+		if (rc != 0) return rc; /* the context names the file and the problem */
+		s->analyzed |= LINEAGE_ANALYZE_CRYPTO;
 	}
 	return 0;
 }

@@ -99,6 +99,20 @@ static int cmp_keyed(const void *x, const void *y)
 	return a->function < b->function ? -1 : a->function > b->function;
 }
 
+/* Store the sample's traits (when it was analysed for any) and the version
+ * they were drawn with. */
+static int store_traits(lineage_corpus *c, const lineage_sample *s, int64_t id)
+{
+	size_t nt;
+	const lineage_trait *t = lineage_sample_traits(s, &nt);
+	if (!t) return 0;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < nt; i++)
+		rc = c->ops->insert_trait(c->st, id, t[i].token, t[i].kind, t[i].detail);
+	if (rc == 0) rc = c->ops->set_traits_version(c->st, id, LINEAGE_TRAITS_VERSION);
+	return rc;
+}
+
 int lineage_corpus_add(lineage_corpus *c, lineage_ctx *ctx, const lineage_sample *s, const lineage_labels *labels,
                        int *added)
 {
@@ -114,9 +128,19 @@ int lineage_corpus_add(lineage_corpus *c, lineage_ctx *ctx, const lineage_sample
 	if (rc) return store_error(c, ctx, rc);
 	int64_t id;
 	rc = o->find_sample(c->st, h->sha256, &id);
-	if (rc == 0) { /* already stored: nothing changes */
+	if (rc == 0) { /* already stored: only traits drawn by an older version are renewed */
+		size_t nt;
+		int version = 0;
+		lineage_sample_traits(s, &nt);
+		rc = o->traits_version(c->st, id, &version);
+		if (rc == 0 && nt && version < LINEAGE_TRAITS_VERSION) {
+			rc = store_traits(c, s, id);
+			if (rc == 0) rc = o->commit(c->st);
+			if (rc != 0) goto fail;
+			return 0;
+		}
 		o->rollback(c->st);
-		return 0;
+		return rc ? store_error(c, ctx, rc) : 0;
 	}
 	if (rc != LINEAGE_ENOTFOUND) goto fail;
 	ln_sample_row row = {
@@ -173,6 +197,7 @@ int lineage_corpus_add(lineage_corpus *c, lineage_ctx *ctx, const lineage_sample
 		rc = o->insert_feature(c->st, LN_VEC_AT(&feats, keyed, i).key, LN_VEC_AT(&feats, keyed, i).function);
 	ln_vec_free(&bands);
 	ln_vec_free(&feats);
+	if (rc == 0) rc = store_traits(c, s, id);
 	if (rc == 0) rc = o->commit(c->st);
 	if (rc == 0) {
 		*added = 1;

@@ -14,14 +14,32 @@
 #include <unistd.h>
 
 #define APP_ID         0x4c4e4147 /* "LNAG" */
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 
-enum { Q_FIND, Q_SAMPLE, Q_FUNC, Q_BAND, Q_LABELS, Q_EXACT, Q_NEAR, Q_GET, Q_FN, Q_FEAT, Q_FFIND, Q_COUNT };
+enum {
+	Q_FIND,
+	Q_SAMPLE,
+	Q_FUNC,
+	Q_BAND,
+	Q_LABELS,
+	Q_EXACT,
+	Q_NEAR,
+	Q_GET,
+	Q_FN,
+	Q_FEAT,
+	Q_FFIND,
+	Q_TRAIT,
+	Q_TFIND,
+	Q_TVER,
+	Q_TSET,
+	Q_COUNT
+};
 
 /* the statements a read-only corpus prepares */
 static bool reader_query(int i)
 {
-	return i == Q_FIND || i == Q_EXACT || i == Q_NEAR || i == Q_GET || i == Q_FN || i == Q_FFIND;
+	return i == Q_FIND || i == Q_EXACT || i == Q_NEAR || i == Q_GET || i == Q_FN || i == Q_FFIND || i == Q_TFIND ||
+	       i == Q_TVER;
 }
 
 struct ln_store {
@@ -37,7 +55,8 @@ static const char *const schema =
         "CREATE TABLE IF NOT EXISTS samples ("
         " id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, md5 TEXT, path TEXT, format TEXT, arch TEXT,"
         " imphash TEXT, ssdeep TEXT, tlsh TEXT, size INTEGER, nfunctions INTEGER, ninsn INTEGER,"
-        " family TEXT, actor TEXT, tags TEXT, source TEXT, added INTEGER, library INTEGER NOT NULL DEFAULT 0);"
+        " family TEXT, actor TEXT, tags TEXT, source TEXT, added INTEGER, library INTEGER NOT NULL DEFAULT 0,"
+        " traits INTEGER NOT NULL DEFAULT 0);"
         "CREATE INDEX IF NOT EXISTS samples_family ON samples(family);"
         "CREATE TABLE IF NOT EXISTS functions ("
         " id INTEGER PRIMARY KEY, sample INTEGER NOT NULL REFERENCES samples(id) ON DELETE CASCADE,"
@@ -51,7 +70,13 @@ static const char *const schema =
         " key INTEGER NOT NULL, function INTEGER NOT NULL, PRIMARY KEY (key, function)) WITHOUT ROWID;"
         /* the feature index: signature keys (ln_sig_keys) */
         "CREATE TABLE IF NOT EXISTS feats ("
-        " key INTEGER NOT NULL, function INTEGER NOT NULL, PRIMARY KEY (key, function)) WITHOUT ROWID;";
+        " key INTEGER NOT NULL, function INTEGER NOT NULL, PRIMARY KEY (key, function)) WITHOUT ROWID;"
+        /* traits of every axis (lineage/traits.h): a lookup by token is a
+         * range scan; samples.traits is the version they were drawn with */
+        "CREATE TABLE IF NOT EXISTS traits ("
+        " token TEXT NOT NULL, sample INTEGER NOT NULL, kind INTEGER NOT NULL, detail TEXT,"
+        " PRIMARY KEY (token, sample)) WITHOUT ROWID;"
+        "CREATE INDEX IF NOT EXISTS traits_sample ON traits(sample);";
 
 /* Schema 1 (issue 3's first days) to 2: the library mark, and the bands table
  * without a rowid, rebuilt from the stored MinHash with today's banding
@@ -75,6 +100,15 @@ static const char *const migrate_2_3 =
  * instructions or more (rebuild_bands). */
 static const char *const migrate_3_4 = "DELETE FROM bands; PRAGMA user_version=4;";
 
+/* Schema 4 to 5: traits (the crypto axis first). Samples stored before have
+ * none (samples.traits 0) until they are added again. */
+static const char *const migrate_4_5 =
+        "ALTER TABLE samples ADD COLUMN traits INTEGER NOT NULL DEFAULT 0;"
+        "CREATE TABLE traits (token TEXT NOT NULL, sample INTEGER NOT NULL, kind INTEGER NOT NULL, detail TEXT,"
+        " PRIMARY KEY (token, sample)) WITHOUT ROWID;"
+        "CREATE INDEX traits_sample ON traits(sample);"
+        "PRAGMA user_version=5;";
+
 static const char *const queries[Q_COUNT] = {
         "SELECT id FROM samples WHERE sha256 = ?1",
         "INSERT INTO samples (sha256, md5, path, format, arch, imphash, ssdeep, tlsh, size, nfunctions, ninsn,"
@@ -93,6 +127,10 @@ static const char *const queries[Q_COUNT] = {
         "SELECT id, sample, address, ninsn, flags, name, minhash, nblocks, sig FROM functions WHERE id = ?1",
         "INSERT OR IGNORE INTO feats (key, function) VALUES (?1, ?2)",
         "SELECT function FROM feats WHERE key = ?1 LIMIT ?2",
+        "INSERT OR IGNORE INTO traits (token, sample, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+        "SELECT sample, kind, detail FROM traits WHERE token = ?1 LIMIT ?2",
+        "SELECT traits FROM samples WHERE id = ?1",
+        "UPDATE samples SET traits = ?2 WHERE id = ?1",
 };
 
 static int fail(ln_store *s, int code, const char *what)
@@ -283,8 +321,9 @@ static int open_once(ln_store **out, const char *where, unsigned flags, char *er
 			rc = exec(s, "BEGIN IMMEDIATE");
 			if (rc == 0 && version == 1) rc = exec(s, migrate_1_2);
 			if (rc == 0 && version <= 2) rc = exec(s, migrate_2_3);
-			if (rc == 0) rc = exec(s, migrate_3_4);
-			if (rc == 0) rc = rebuild_bands(s);
+			if (rc == 0 && version <= 3) rc = exec(s, migrate_3_4);
+			if (rc == 0 && version <= 3) rc = rebuild_bands(s);
+			if (rc == 0) rc = exec(s, migrate_4_5);
 			if (rc == 0)
 				rc = exec(s, "COMMIT");
 			else
@@ -531,8 +570,9 @@ static int sq_remove_sample(ln_store *s, int64_t sample)
 	int rc = remove_bands(s, sample);
 	if (rc) return rc;
 	sqlite3_stmt *st;
-	const char *sql[] = {"DELETE FROM functions WHERE sample = ?1", "DELETE FROM samples WHERE id = ?1"};
-	for (int i = 0; i < 2; i++) {
+	const char *sql[] = {"DELETE FROM functions WHERE sample = ?1", "DELETE FROM traits WHERE sample = ?1",
+	                     "DELETE FROM samples WHERE id = ?1"};
+	for (int i = 0; i < 3; i++) {
 		if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK)
 			return fail(s, LINEAGE_EDB, "remove");
 		sqlite3_bind_int64(st, 1, sample);
@@ -694,6 +734,51 @@ static int sq_stats(ln_store *s, lineage_corpus_stats *out)
 	return 0;
 }
 
+static int sq_insert_trait(ln_store *s, int64_t sample, const char *token, uint32_t kind, const char *detail)
+{
+	sqlite3_stmt *st = s->q[Q_TRAIT];
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, sample);
+	sqlite3_bind_int(st, 3, (int)kind);
+	bind_text(st, 4, detail);
+	return step_done(s, st, "storing a trait");
+}
+
+static int sq_find_trait(ln_store *s, const char *token, size_t cap,
+                         int (*cb)(int64_t sample, uint32_t kind, const char *detail, void *), void *arg)
+{
+	sqlite3_stmt *st = s->q[Q_TFIND];
+	sqlite3_bind_text(st, 1, token, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, cap ? (sqlite3_int64)cap : -1);
+	int rc, ret = 0;
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		ret = cb(sqlite3_column_int64(st, 0), (uint32_t)sqlite3_column_int(st, 1), col(st, 2), arg);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (ret) return ret;
+	return rc == SQLITE_DONE ? 0 : fail(s, LINEAGE_EDB, "query");
+}
+
+static int sq_traits_version(ln_store *s, int64_t sample, int *version)
+{
+	sqlite3_stmt *st = s->q[Q_TVER];
+	sqlite3_bind_int64(st, 1, sample);
+	int rc = sqlite3_step(st);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc == SQLITE_ROW) return 0;
+	return rc == SQLITE_DONE ? LINEAGE_ENOTFOUND : fail(s, LINEAGE_EDB, "query");
+}
+
+static int sq_set_traits_version(ln_store *s, int64_t sample, int version)
+{
+	sqlite3_stmt *st = s->q[Q_TSET];
+	sqlite3_bind_int64(st, 1, sample);
+	sqlite3_bind_int(st, 2, version);
+	return step_done(s, st, "storing traits");
+}
+
 static const char *sq_errmsg(ln_store *s)
 {
 	return s->err;
@@ -721,5 +806,9 @@ const ln_store_ops ln_store_sqlite = {
         .find_feature = sq_find_feature,
         .get_function = sq_get_function,
         .get_sample = sq_get_sample,
+        .insert_trait = sq_insert_trait,
+        .find_trait = sq_find_trait,
+        .traits_version = sq_traits_version,
+        .set_traits_version = sq_set_traits_version,
         .errmsg = sq_errmsg,
 };

@@ -71,6 +71,14 @@ typedef struct ln_store_ops {
 	int (*get_function)(ln_store *s, int64_t function, int (*cb)(const ln_hit *, void *), void *arg);
 	/* one sample by id: 0 after cb, or LINEAGE_ENOTFOUND */
 	int (*get_sample)(ln_store *s, int64_t id, int (*cb)(const lineage_corpus_sample *, void *), void *arg);
+	/* traits (lineage/traits.h): store one of a sample; the samples with a
+	 * token (at most cap, 0: all); the version a sample's traits were drawn
+	 * with (0: none stored) and its update */
+	int (*insert_trait)(ln_store *s, int64_t sample, const char *token, uint32_t kind, const char *detail);
+	int (*find_trait)(ln_store *s, const char *token, size_t cap,
+	                  int (*cb)(int64_t sample, uint32_t kind, const char *detail, void *), void *arg);
+	int (*traits_version)(ln_store *s, int64_t sample, int *version);
+	int (*set_traits_version)(ln_store *s, int64_t sample, int version);
 	/* the backend's last error message */
 	const char *(*errmsg)(ln_store *s);
 } ln_store_ops;

@@ -27,6 +27,7 @@ enum { IK_SEQ, IK_RET, IK_JMP, IK_JCC, IK_CALL, IK_JMP_IND, IK_CALL_IND, IK_STOP
 enum {
 	IF_MEMSLOT = 1,
 	IF_NOP = 2,
+	IF_NOTE = 8 /* has entries in dis.notes */,
 	IF_JTAB = 16,
 	IF_START = 32,
 	IF_SEQNEXT = 64 /* next record is the next insn */,
@@ -60,6 +61,11 @@ typedef struct jtab {
 	uint64_t site;
 	uint32_t first, count;
 } jtab;
+
+typedef struct pnote {
+	uint32_t idx; /* the instruction's index in dis.insns */
+	lineage_note note;
+} pnote;
 
 typedef struct fins {
 	uint64_t addr;
@@ -104,7 +110,9 @@ typedef struct dis {
 	bool oom;
 	/* similarity-signature features, taken while each instruction is decoded */
 	ln_fp_insn_env fenv;
-	ln_vec feats; /* uint32_t (ln_fp_insn_features) */
+	ln_vec feats;  /* uint32_t (ln_fp_insn_features) */
+	ln_vec fnotes; /* lineage_note: the function being built */
+	ln_vec notes;  /* pnote, in instruction index order (ln_fp_insn_notes) */
 	/* Phase B scratch */
 	uint32_t *stamp;
 	ln_vec stack, fbody, ftargets, fcalls, scratch;
@@ -775,6 +783,19 @@ static void run(dis *d, uint64_t va)
 		in->token = ln_fp_token(&zi, ops);
 		uint32_t fv[LN_FP_INSN_FEATURES];
 		size_t nfv = ln_fp_insn_features(fv, &d->fenv, &zi, ops, va);
+		lineage_note nv[LN_FP_INSN_NOTES];
+		size_t nnv = ln_fp_insn_notes(nv, &d->fenv, &zi, ops, va);
+		for (size_t k = 0; k < nnv; k++) {
+			pnote *pn = ln_vec_push(&d->notes);
+			if (!pn) {
+				d->oom = true;
+				return;
+			}
+			nv[k].va = va;
+			*pn = (pnote){idx, nv[k]};
+			in = &LN_VEC_AT(&d->insns, insn, idx);
+			in->flags |= IF_NOTE;
+		}
 		in->kind = IK_SEQ;
 		if (is_padding(&zi, ops, p)) in->flags |= IF_NOP;
 		uint64_t next = va + zi.length;
@@ -1293,6 +1314,29 @@ static void sort_body(dis *d, fins *body, size_t n, uint32_t fnid)
 }
 
 /* Cut the function starting at c->addr out of the decoded instructions. */
+/* Append the notes of instruction idx to the function's (dis.notes is in
+ * index order: binary search for the first). */
+static void take_notes(dis *d, uint32_t idx)
+{
+	const pnote *pn = d->notes.items;
+	size_t lo = 0, hi = d->notes.len;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (pn[mid].idx < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < d->notes.len && pn[lo].idx == idx; lo++) {
+		lineage_note *o = ln_vec_push(&d->fnotes);
+		if (!o) {
+			d->oom = true;
+			return;
+		}
+		*o = pn[lo].note;
+	}
+}
+
 static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t fnid)
 {
 	d->stack.len = d->fbody.len = d->ftargets.len = d->fcalls.len = 0;
@@ -1417,9 +1461,11 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 	size_t nb = 0, ne = 0, extra = 0;
 	lineage_edge *big = NULL; /* switch edges beyond 2 per block go to a larger array */
 	ln_fp_signature_begin(fn);
+	d->fnotes.len = 0;
 	for (size_t i = 0; i < n; i++) {
 		const insn *in = &LN_VEC_AT(&d->insns, insn, body[i].idx);
 		tokens[i] = in->token;
+		if (in->flags & IF_NOTE) take_notes(d, body[i].idx);
 		if (in->nfeat) {
 			const uint32_t *fv = (const uint32_t *)d->feats.items + in->target - 1;
 			for (uint32_t k = 0; k < in->nfeat; k++) ln_fp_signature_add(fn, fv[k]);
@@ -1492,6 +1538,11 @@ static void build_function(dis *d, const cand *c, lineage_function *fn, uint32_t
 	}
 	fn->size = end - c->addr;
 	fn->ninsn = (uint32_t)n;
+	if (d->fnotes.len) {
+		fn->notes = ln_arena_memdup(d->arena, d->fnotes.items, d->fnotes.len * sizeof(lineage_note));
+		if (!fn->notes) d->oom = true;
+		fn->nnotes = (uint32_t)d->fnotes.len;
+	}
 	fn->tokens = tokens;
 	fn->blocks = blocks;
 	fn->nblocks = (uint32_t)nb;
@@ -1687,6 +1738,8 @@ static void teardown(dis *d)
 	                &d->jumps, &d->stack, &d->fbody, &d->ftargets, &d->fcalls, &d->scratch};
 	for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) ln_vec_free(vs[i]);
 	ln_vec_free(&d->feats);
+	ln_vec_free(&d->notes);
+	ln_vec_free(&d->fnotes);
 	ln_map *ms[] = {&d->cand_at, &d->slot_imp, &d->stub_imp, &d->imp_at, &d->reloc_at};
 	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) ln_map_free(ms[i]);
 	ln_free(d->stamp);
@@ -1708,6 +1761,8 @@ int ln_disasm_run(ln_disasm_out *out, const lineage_binary *bin, ln_arena *a, co
 	d.deadline = ln_now_ms() + lim->max_time_ms;
 	ln_vec_init(&d.insns, sizeof(insn));
 	ln_vec_init(&d.feats, sizeof(uint32_t));
+	ln_vec_init(&d.notes, sizeof(pnote));
+	ln_vec_init(&d.fnotes, sizeof(lineage_note));
 	d.fenv = (ln_fp_insn_env){bin, slot_import, &d, NULL};
 	ln_vec_init(&d.cands, sizeof(cand));
 	ln_vec_init(&d.work, sizeof(uint64_t));

@@ -36,6 +36,11 @@ typedef struct ln_fp_insn_env {
  * returns how many. */
 size_t ln_fp_insn_features(uint32_t *out, ln_fp_insn_env *env, const ZydisDecodedInstruction *zi,
                            const ZydisDecodedOperand *ops, uint64_t va);
+/* Notes of one instruction (lineage_note, va left 0) for the analyses that
+ * read code; at most LN_FP_INSN_NOTES, returns how many. */
+#define LN_FP_INSN_NOTES 3
+size_t ln_fp_insn_notes(lineage_note *out, ln_fp_insn_env *env, const ZydisDecodedInstruction *zi,
+                        const ZydisDecodedOperand *ops, uint64_t va);
 /* A function's signature: begin (empty), add each feature of its
  * instructions, end (adds its imported callees and counts its loops, from
  * fn->calls and fn->blocks). */

@@ -60,6 +60,13 @@ typedef struct qfun {
 	double weight;
 } qfun;
 
+/* A stored sample holding one of the query's traits. */
+typedef struct thit {
+	uint32_t trait;  /* index into the query's traits */
+	uint32_t sample; /* index into samples */
+} thit;
+#define MAX_TRAIT_SAMPLES 5000
+
 typedef struct matcher {
 	const ln_store_ops *ops;
 	ln_store *st;
@@ -76,7 +83,9 @@ typedef struct matcher {
 	double near, sig_threshold;
 	size_t cap, seen; /* exact copies read for the current query function */
 	int64_t excluded; /* a stored sample left out, or -1 */
-	uint64_t rows;    /* index entries and functions read */
+	ln_vec thits;     /* thit: stored samples holding each query trait, grouped by trait */
+	uint32_t cur_trait;
+	uint64_t rows; /* index entries and functions read */
 } matcher;
 
 static uint64_t family_key(const char *family, int64_t sample)
@@ -478,6 +487,7 @@ static int cmp_family(const void *x, const void *y)
 {
 	const lineage_match_family *a = x, *b = y;
 	if (a->score != b->score) return a->score > b->score ? -1 : 1;
+	if (a->crypto_score != b->crypto_score) return a->crypto_score > b->crypto_score ? -1 : 1;
 	if (a->nfunctions != b->nfunctions) return a->nfunctions > b->nfunctions ? -1 : 1;
 	return a->best_sample < b->best_sample ? -1 : a->best_sample > b->best_sample;
 }
@@ -492,12 +502,115 @@ static int cmp_evidence(const void *x, const void *y)
 	return a->query_address < b->query_address ? -1 : a->query_address > b->query_address;
 }
 
+static int take_trait(int64_t sample, uint32_t kind, const char *detail, void *arg)
+{
+	matcher *m = arg;
+	(void)kind;
+	(void)detail;
+	if (sample == m->excluded) return 0;
+	uint32_t ix;
+	int rc = sample_index(m, sample, &ix);
+	if (rc) return rc;
+	thit *t = ln_vec_push(&m->thits);
+	if (!t) return LINEAGE_ENOMEM;
+	*t = (thit){m->cur_trait, ix};
+	return 0;
+}
+
+/* The stored samples holding each of the query's traits. */
+static int lookup_traits(matcher *m, const lineage_sample *s)
+{
+	size_t nt;
+	const lineage_trait *t = lineage_sample_traits(s, &nt);
+	for (size_t i = 0; i < nt; i++) {
+		m->cur_trait = (uint32_t)i;
+		int rc = m->ops->find_trait(m->st, t[i].token, MAX_TRAIT_SAMPLES, take_trait, m);
+		m->rows += 1;
+		if (rc) return rc;
+	}
+	return 0;
+}
+
+static double trait_weight(uint32_t kind)
+{
+	switch (kind) {
+	case LINEAGE_TRAIT_MATERIAL: return LINEAGE_TRAIT_WEIGHT_MATERIAL;
+	case LINEAGE_TRAIT_VARIANT: return LINEAGE_TRAIT_WEIGHT_VARIANT;
+	case LINEAGE_TRAIT_BUILD: return LINEAGE_TRAIT_WEIGHT_BUILD;
+	default: return LINEAGE_TRAIT_WEIGHT_COMMON;
+	}
+}
+
+/* Per trait: the families holding it (library samples left out) and its
+ * weight; per family: its crypto score. tw[] gets each trait's weight,
+ * tf[] its number of families. */
+static void score_traits(matcher *m, const lineage_trait *qt, double *tw, uint32_t *tf)
+{
+	const thit *th = m->thits.items;
+	size_t n = m->thits.len, nfam = m->families.len;
+	msample *smp = m->samples.items;
+	mfamily *fam = m->families.items;
+	double *strong = ln_calloc(nfam + 1, sizeof(double)), *weak = ln_calloc(nfam + 1, sizeof(double));
+	uint32_t *stamp = ln_calloc(nfam + 1, sizeof(uint32_t));
+	if (!strong || !weak || !stamp) goto done;
+	for (size_t f = 0; f < nfam; f++) strong[f] = 1.0;
+	for (size_t a = 0; a < n;) {
+		size_t b = a;
+		uint32_t tr = th[a].trait, families = 0;
+		for (; b < n && th[b].trait == tr; b++) {
+			uint32_t f = smp[th[b].sample].family;
+			if (fam[f].pub.library || stamp[f] == tr + 1) continue;
+			stamp[f] = tr + 1;
+			families++;
+		}
+		double w = families ? trait_weight(qt[tr].kind) / families : 0;
+		tw[tr] = w;
+		tf[tr] = families;
+		for (size_t k = a; k < b; k++) { /* each family once per trait */
+			uint32_t f = smp[th[k].sample].family;
+			if (fam[f].pub.library || stamp[f] == UINT32_MAX - tr) continue;
+			stamp[f] = UINT32_MAX - tr;
+			fam[f].pub.ntraits++;
+			if (qt[tr].kind >= LINEAGE_TRAIT_VARIANT)
+				strong[f] *= 1.0 - w;
+			else
+				weak[f] += w;
+		}
+		a = b;
+	}
+	for (size_t f = 0; f < nfam; f++)
+		if (fam[f].pub.ntraits)
+			fam[f].pub.crypto_score = 1.0 - strong[f] * (1.0 - fmin(weak[f], LINEAGE_TRAIT_WEAK_CAP));
+done:
+	ln_free(strong);
+	ln_free(weak);
+	ln_free(stamp);
+}
+
+static int cmp_trait_ev(const void *x, const void *y)
+{
+	const lineage_match_trait *a = x, *b = y;
+	if (a->family != b->family) return a->family < b->family ? -1 : 1;
+	if (a->weight != b->weight) return a->weight > b->weight ? -1 : 1;
+	return strcmp(a->token, b->token);
+}
+
 /* Rank samples and families, fill the public result. */
-static int rank(matcher *m, lineage_match *r, uint64_t all_insns)
+static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_sample *q)
 {
 	size_t ns = m->samples.len, nf = m->families.len;
 	msample *smp = m->samples.items;
 	mfamily *fam = m->families.items;
+	size_t nqt;
+	const lineage_trait *qt = lineage_sample_traits(q, &nqt);
+	double *tw = ln_calloc(nqt + 1, sizeof(double));
+	uint32_t *tf = ln_calloc(nqt + 1, sizeof(uint32_t));
+	if (!tw || !tf) {
+		ln_free(tw);
+		ln_free(tf);
+		return LINEAGE_ENOMEM;
+	}
+	score_traits(m, qt, tw, tf);
 	for (size_t i = 0; i < ns; i++) {
 		double denom = (double)(smp[i].pub.library ? all_insns : r->query_insns);
 		smp[i].pub.score = denom > 0 ? smp[i].shared_q / denom : 0;
@@ -508,6 +621,8 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns)
 	msample *sorted = ln_arena_alloc(m->arena, (ns + 1) * sizeof(msample));
 	if (!where || !sorted) {
 		ln_free(where);
+		ln_free(tw);
+		ln_free(tf);
 		return LINEAGE_ENOMEM;
 	}
 	if (ns) memcpy(sorted, smp, ns * sizeof(msample));
@@ -515,6 +630,8 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns)
 	lineage_match_sample *pubs = ln_arena_alloc(m->arena, (ns + 1) * sizeof(*pubs));
 	if (!pubs) {
 		ln_free(where);
+		ln_free(tw);
+		ln_free(tf);
 		return LINEAGE_ENOMEM;
 	}
 	for (size_t i = 0; i < ns; i++) {
@@ -525,7 +642,8 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns)
 	/* a family's score is its best sample's */
 	for (size_t i = 0; i < ns; i++) {
 		mfamily *f = &fam[smp[i].family];
-		if (smp[i].pub.nfunctions) f->pub.nsamples++;
+		if (!smp[i].pub.nfunctions) continue; /* met through traits only */
+		f->pub.nsamples++;
 		size_t pos = where[i];
 		if (f->pub.nsamples == 1 || pubs[pos].score > pubs[f->pub.best_sample].score ||
 		    (pubs[pos].score == pubs[f->pub.best_sample].score && pos < f->pub.best_sample)) {
@@ -534,14 +652,26 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns)
 			f->pub.actor = pubs[pos].actor;
 		}
 	}
+	/* a family met only through traits: its best sample is the first
+	 * holding one */
+	const thit *th = m->thits.items;
+	for (size_t k = 0; k < m->thits.len; k++) {
+		mfamily *f = &fam[smp[th[k].sample].family];
+		if (!f->pub.nfunctions && !f->pub.nsamples && f->pub.ntraits && !f->rank) {
+			f->pub.best_sample = where[th[k].sample];
+			f->rank = 1; /* set: reset below */
+		}
+	}
 	lineage_match_family *fams = ln_arena_alloc(m->arena, (nf + 1) * sizeof(*fams));
 	lineage_match_family *libs = ln_arena_alloc(m->arena, (nf + 1) * sizeof(*libs));
 	if (!fams || !libs) {
 		ln_free(where);
+		ln_free(tw);
+		ln_free(tf);
 		return LINEAGE_ENOMEM;
 	}
 	for (size_t i = 0; i < nf; i++) {
-		if (!fam[i].pub.nfunctions) continue;
+		if (!fam[i].pub.nfunctions && !fam[i].pub.crypto_score) continue;
 		if (fam[i].pub.library)
 			libs[r->nlibraries++] = fam[i].pub;
 		else
@@ -600,7 +730,43 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns)
 			};
 		}
 	}
+	/* the shared traits of the ranked families */
+	ln_vec tv;
+	ln_vec_init(&tv, sizeof(lineage_match_trait));
+	for (size_t k = 0; k < m->thits.len && rc == 0; k++) {
+		uint32_t fr = fam[smp[th[k].sample].family].rank;
+		if (fr >= r->nfamilies || !tw[th[k].trait]) continue;
+		bool dup = false; /* one record per (trait, family) */
+		for (size_t e = tv.len; e-- > 0 && !dup;) {
+			const lineage_match_trait *x = &LN_VEC_AT(&tv, lineage_match_trait, e);
+			if (x->token != qt[th[k].trait].token) break;
+			dup = x->family == fr;
+		}
+		if (dup) continue;
+		lineage_match_trait *x = ln_vec_push(&tv);
+		if (!x) {
+			rc = LINEAGE_ENOMEM;
+			break;
+		}
+		*x = (lineage_match_trait){.family = fr,
+		                           .sample = where[th[k].sample],
+		                           .axis = qt[th[k].trait].axis,
+		                           .token = qt[th[k].trait].token,
+		                           .detail = qt[th[k].trait].detail,
+		                           .kind = qt[th[k].trait].kind,
+		                           .nfamilies = tf[th[k].trait],
+		                           .weight = tw[th[k].trait]};
+	}
 	ln_free(where);
+	ln_free(tw);
+	ln_free(tf);
+	if (rc == 0) {
+		ln_sort(tv.items, tv.len, sizeof(lineage_match_trait), cmp_trait_ev);
+		size_t want = tv.len;
+		r->traits = ln_vec_to_arena(&tv, m->arena, &r->ntraits);
+		if (want && !r->traits) rc = LINEAGE_ENOMEM;
+	}
+	ln_vec_free(&tv);
 	if (rc == 0) {
 		lineage_match_evidence *e = ev.items;
 		ln_sort(e, ev.len, sizeof(*e), cmp_evidence);
@@ -614,9 +780,20 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns)
 	r->nsamples = ns;
 	if (r->nfamilies) {
 		r->score = fams[0].score;
-		if (fams[0].score >= r->threshold && fams[0].shared_insns >= LINEAGE_VERDICT_MIN_INSNS)
+		if (fams[0].score >= r->threshold && fams[0].shared_insns >= LINEAGE_VERDICT_MIN_INSNS) {
 			r->verdict = fams[0].family[0] ? fams[0].family : pubs[fams[0].best_sample].sha256;
+			r->verdict_axis = "code";
+		}
 	}
+	/* no code verdict: shared key material or custom variants can decide */
+	for (size_t i = 0; i < r->nfamilies && !r->verdict; i++)
+		if (fams[i].crypto_score >= LINEAGE_CRYPTO_VERDICT_THRESHOLD) {
+			size_t best = i;
+			for (size_t k = i + 1; k < r->nfamilies; k++)
+				if (fams[k].crypto_score > fams[best].crypto_score) best = k;
+			r->verdict = fams[best].family[0] ? fams[best].family : pubs[fams[best].best_sample].sha256;
+			r->verdict_axis = "crypto";
+		}
 	return rc;
 }
 
@@ -663,6 +840,7 @@ int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ct
 	ln_vec_init(&m.qfuns, sizeof(qfun));
 	ln_vec_init(&m.ids, sizeof(int64_t));
 	ln_vec_init(&m.cached, sizeof(cfn));
+	ln_vec_init(&m.thits, sizeof(thit));
 	ln_map_init(&m.fn_cache);
 	lineage_match *r = &own->pub;
 	r->threshold = o.verdict_threshold;
@@ -694,8 +872,9 @@ int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ct
 			r->query_insns += fn[i].ninsn;
 	}
 	for (size_t i = 0; i < m.qfuns.len && rc == 0; i++) credit(&m, &LN_VEC_AT(&m.qfuns, qfun, i), (uint32_t)i + 1);
+	if (rc == 0) rc = lookup_traits(&m, s);
 	if (reading) m.ops->rollback(m.st);
-	if (rc == 0) rc = rank(&m, r, all_insns);
+	if (rc == 0) rc = rank(&m, r, all_insns, s);
 	r->rows_read = m.rows;
 	ln_free(runtime);
 	ln_map_free(&m.sample_ix);
@@ -707,6 +886,7 @@ int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ct
 	ln_vec_free(&m.qfuns);
 	ln_vec_free(&m.ids);
 	ln_vec_free(&m.cached);
+	ln_vec_free(&m.thits);
 	ln_map_free(&m.fn_cache);
 	if (rc != 0) {
 		ln_arena_free(m.arena);

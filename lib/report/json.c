@@ -212,6 +212,79 @@ static cJSON *doc_root(int version, const lineage_binary *b, const lineage_file_
 	return root;
 }
 
+static cJSON *fn_ref_json(const lineage_sample *s, uint64_t va)
+{
+	cJSON *o = cJSON_CreateObject();
+	add_hex(o, "address", va);
+	const lineage_function *fn = lineage_sample_function_at(s, va);
+	add_str_or_null(o, "name", fn && fn->address == va ? fn->name : NULL);
+	return o;
+}
+
+/* The crypto axis: a summary per family, then every finding. */
+static void crypto_json(cJSON *root, const lineage_sample *s)
+{
+	size_t n;
+	const lineage_crypto_finding *f = lineage_sample_crypto(s, &n);
+	cJSON *c = cJSON_AddObjectToObject(root, "crypto");
+	cJSON *fams = cJSON_AddArrayToObject(c, "families");
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		cJSON *o = cJSON_CreateObject(), *algs = cJSON_CreateArray(), *how = cJSON_CreateArray();
+		cJSON_AddStringToObject(o, "family", f[i].family);
+		bool material = false, own = false;
+		for (; j < n && !strcmp(f[j].family, f[i].family); j++) {
+			bool dup = false;
+			for (size_t k = i; k < j && !dup; k++) dup = !strcmp(f[k].algorithm, f[j].algorithm);
+			if (!dup) cJSON_AddItemToArray(algs, cJSON_CreateString(f[j].algorithm));
+			dup = false;
+			for (size_t k = i; k < j && !dup; k++) dup = !strcmp(f[k].kind, f[j].kind);
+			if (!dup) cJSON_AddItemToArray(how, cJSON_CreateString(f[j].kind));
+			material |= (f[j].flags & LINEAGE_CRYPTO_MATERIAL) != 0;
+			own |= !(f[j].flags & LINEAGE_CRYPTO_LIBRARY);
+		}
+		cJSON_AddItemToObject(o, "algorithms", algs);
+		cJSON_AddItemToObject(o, "kinds", how);
+		cJSON_AddNumberToObject(o, "findings", (double)(j - i));
+		cJSON_AddBoolToObject(o, "material", material);
+		cJSON_AddBoolToObject(o, "library_only", !own);
+		cJSON_AddItemToArray(fams, o);
+		i = j;
+	}
+	cJSON *arr = cJSON_AddArrayToObject(c, "findings");
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "family", f[i].family);
+		cJSON_AddStringToObject(o, "algorithm", f[i].algorithm);
+		cJSON_AddStringToObject(o, "kind", f[i].kind);
+		cJSON_AddStringToObject(o, "source", f[i].source);
+		cJSON_AddStringToObject(o, "description", f[i].description);
+		add_str_or_null(o, "value", f[i].value);
+		if (f[i].flags & LINEAGE_CRYPTO_HAS_OFFSET)
+			add_hex(o, "offset", f[i].offset);
+		else
+			cJSON_AddNullToObject(o, "offset");
+		if (f[i].flags & LINEAGE_CRYPTO_HAS_VA)
+			add_hex(o, "va", f[i].va);
+		else
+			cJSON_AddNullToObject(o, "va");
+		cJSON_AddNumberToObject(o, "size", f[i].size);
+		cJSON_AddNumberToObject(o, "count", f[i].count);
+		if (f[i].function) {
+			cJSON *fo = cJSON_AddObjectToObject(o, "function");
+			add_hex(fo, "address", f[i].function);
+			add_str_or_null(fo, "name", f[i].function_name);
+		} else {
+			cJSON_AddNullToObject(o, "function");
+		}
+		cJSON *us = cJSON_AddArrayToObject(o, "users");
+		for (uint32_t k = 0; k < f[i].nusers; k++) cJSON_AddItemToArray(us, fn_ref_json(s, f[i].users[k]));
+		cJSON_AddBoolToObject(o, "material", (f[i].flags & LINEAGE_CRYPTO_MATERIAL) != 0);
+		cJSON_AddBoolToObject(o, "library", (f[i].flags & LINEAGE_CRYPTO_LIBRARY) != 0);
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
 static cJSON *scan_json(const lineage_sample *s, uint32_t flags)
 {
 	const lineage_binary *b = lineage_sample_binary(s);
@@ -293,6 +366,7 @@ static cJSON *scan_json(const lineage_sample *s, uint32_t flags)
 		cJSON *fa = cJSON_AddArrayToObject(code, "function_list");
 		for (size_t i = 0; i < nf; i++) cJSON_AddItemToArray(fa, function_json(&fns[i], flags));
 	}
+	crypto_json(root, s);
 	cJSON *warns = cJSON_AddArrayToObject(root, "warnings");
 	for (size_t i = 0; i < b->nwarnings; i++) {
 		cJSON *o = cJSON_CreateObject();
@@ -332,6 +406,8 @@ static cJSON *family_json(const lineage_match *m, const lineage_match_family *f)
 	cJSON_AddNumberToObject(o, "library_functions", (double)f->nlibrary);
 	cJSON_AddNumberToObject(o, "shared_instructions", (double)f->shared_insns);
 	cJSON_AddStringToObject(o, "best_sample", best->sha256);
+	cJSON_AddNumberToObject(o, "crypto_score", round4(f->crypto_score));
+	cJSON_AddNumberToObject(o, "traits", (double)f->ntraits);
 	return o;
 }
 
@@ -343,10 +419,17 @@ static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t
 	cJSON_AddStringToObject(file, "format", lineage_format_name(b->format));
 	cJSON_AddStringToObject(file, "arch", lineage_arch_name(b->arch));
 
+	const lineage_match_family *vf = NULL; /* the verdict's family */
+	for (size_t i = 0; m->verdict && i < m->nfamilies && !vf; i++) {
+		const lineage_match_family *f = &m->families[i];
+		if (!strcmp(f->family[0] ? f->family : m->samples[f->best_sample].sha256, m->verdict)) vf = f;
+	}
 	cJSON *v = cJSON_AddObjectToObject(root, "verdict");
 	add_str_or_null(v, "family", m->verdict);
 	cJSON_AddBoolToObject(v, "known_relative", m->verdict != NULL);
-	add_str_or_null(v, "actor", m->verdict && m->nfamilies ? m->families[0].actor : NULL);
+	add_str_or_null(v, "actor", vf ? vf->actor : NULL);
+	add_str_or_null(v, "axis", m->verdict_axis);
+	cJSON_AddNumberToObject(v, "crypto_threshold", LINEAGE_CRYPTO_VERDICT_THRESHOLD);
 	cJSON_AddNumberToObject(v, "score", round4(m->score));
 	cJSON_AddNumberToObject(v, "threshold", m->threshold);
 	cJSON_AddNumberToObject(v, "min_shared_instructions", LINEAGE_VERDICT_MIN_INSNS);
@@ -376,6 +459,22 @@ static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t
 		cJSON_AddNumberToObject(o, "functions", (double)x->nfunctions);
 		cJSON_AddNumberToObject(o, "exact", (double)x->nexact);
 		cJSON_AddItemToArray(sa, o);
+	}
+	cJSON *ta = cJSON_AddArrayToObject(root, "traits");
+	for (size_t i = 0; i < m->ntraits; i++) {
+		const lineage_match_trait *t = &m->traits[i];
+		const lineage_match_family *f = &m->families[t->family];
+		cJSON *o = cJSON_CreateObject();
+		add_str_or_null(o, "family", f->family[0] ? f->family : m->samples[f->best_sample].sha256);
+		cJSON_AddStringToObject(o, "axis", t->axis);
+		cJSON_AddStringToObject(o, "kind", lineage_trait_kind_name(t->kind));
+		cJSON_AddStringToObject(o, "token", t->token);
+		cJSON_AddStringToObject(o, "detail", t->detail);
+		cJSON_AddNumberToObject(o, "families", t->nfamilies);
+		cJSON_AddNumberToObject(o, "weight", round4(t->weight));
+		cJSON_AddStringToObject(o, "known_sample", m->samples[t->sample].sha256);
+		cJSON_AddStringToObject(o, "known_path", m->samples[t->sample].path);
+		cJSON_AddItemToArray(ta, o);
 	}
 	cJSON *ea = cJSON_AddArrayToObject(root, "evidence");
 	size_t kept = 0;
