@@ -397,6 +397,8 @@ static void api_hashes(ln_crypto *c)
 		if (!(sec->flags & LINEAGE_SEC_ALLOC) || (sec->flags & LINEAGE_SEC_EXEC) || !sec->size) continue;
 		if (sec->offset >= bin->size || (bin->format == LINEAGE_FORMAT_ELF && sec->type == 8 /* NOBITS */))
 			continue;
+		/* an ELF's own symbol hash tables hold djb2 hashes of its exports */
+		if (bin->format == LINEAGE_FORMAT_ELF && sec->type != 1 /* PROGBITS */) continue;
 		uint64_t len = sec->size < bin->size - sec->offset ? sec->size : bin->size - sec->offset;
 		if (sec->vsize && sec->vsize < len) len = sec->vsize;
 		const uint8_t *p = bin->data + sec->offset;

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <Zydis/Zydis.h>
 
-#define MAX_LOOP_INSNS 256
+#define MAX_LOOP_INSNS 1024
 /* Instructions in a loop whose shape is read: RC4, XOR and hash loops take
  * under 50 even unoptimized. */
 #define MAX_SHAPE_LOOP 80
@@ -133,8 +133,9 @@ static bool loops_prepare(loops *L, const lineage_function *fn)
 	return true;
 }
 
-/* Mark the body of the loop closed by the edge tail -> head; returns its
- * number of blocks, 0 when head does not reach tail's predecessors. */
+/* Mark the body of the loop closed by the edge tail -> head (blocks are in
+ * address order): the blocks between them that reach the tail; returns
+ * their number. */
 static size_t loop_body(loops *L, const lineage_function *fn, uint32_t head, uint32_t tail)
 {
 	memset(L->mark, 0, fn->nblocks);
@@ -149,6 +150,9 @@ static size_t loop_body(loops *L, const lineage_function *fn, uint32_t head, uin
 		uint32_t b = L->stack[--sp];
 		for (uint32_t k = L->pred_first[b]; k < L->pred_first[b + 1]; k++) {
 			uint32_t p = L->preds[k];
+			/* within the head..tail range: unoptimized loops are entered by a
+			 * jump to their condition at the bottom, from before the head */
+			if (p < head || p > tail) continue;
 			if (!L->mark[p]) {
 				L->mark[p] = 1;
 				n++;
@@ -205,10 +209,11 @@ static bool array_access(const ZydisDecodedOperand *o)
 	       b != ZYDIS_REGISTER_RSP && b != ZYDIS_REGISTER_ESP && b != ZYDIS_REGISTER_RIP;
 }
 
-/* An entry of RC4's state (a byte). */
+/* An entry of RC4's state: a byte, or a 32-bit word (OpenSSL's RC4_INT,
+ * libgcrypt's u32 sbox). */
 static bool state_mem(const ZydisDecodedOperand *o)
 {
-	return o->type == ZYDIS_OPERAND_TYPE_MEMORY && o->size == 8 && array_access(o);
+	return o->type == ZYDIS_OPERAND_TYPE_MEMORY && (o->size == 8 || o->size == 32) && array_access(o);
 }
 
 /* Frame slots ([rbp-8], [esp+0x10]) holding a value derived from the
@@ -254,31 +259,39 @@ static bool rc4_loop(shaper *s, size_t n, bool *prga, bool *wrap8)
 			ZydisMnemonic m = d->zi.mnemonic;
 			if (nops < 2) continue;
 			int64_t disp;
-			/* a plain write forgets what the register held */
-			ZydisRegister dst = o[0].type == ZYDIS_OPERAND_TYPE_REGISTER ? widest(s, o[0].reg.value)
-			                                                             : ZYDIS_REGISTER_NONE;
-			if (dst && (m == ZYDIS_MNEMONIC_MOV || m == ZYDIS_MNEMONIC_MOVZX || m == ZYDIS_MNEMONIC_MOVSX ||
-			            m == ZYDIS_MNEMONIC_MOVSXD || m == ZYDIS_MNEMONIC_LEA)) {
-				bool keep = false; /* unless it copies a tracked register */
-				if (o[1].type == ZYDIS_OPERAND_TYPE_REGISTER) {
-					ZydisRegister src = widest(s, o[1].reg.value);
-					keep = src == dst || rs_has(&derived, src) || rs_has(&loaded, src);
-				}
-				if (!keep) {
-					rs_del(&loaded, dst);
-					rs_del(&derived, dst);
-				}
-			}
 			for (uint8_t k = 0; k < nops; k++)
 				if (o[k].type == ZYDIS_OPERAND_TYPE_MEMORY && array_access(&o[k]) &&
 				    (rs_has(&derived, widest(s, o[k].mem.index)) ||
 				     rs_has(&derived, widest(s, o[k].mem.base))))
 					data_index = true;
+			/* t = S[j]: a load through the state-derived index (read before
+			 * the load overwrites the index register) */
+			bool from_state = o[1].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+			                  (rs_has(&derived, widest(s, o[1].mem.index)) ||
+			                   rs_has(&derived, widest(s, o[1].mem.base)));
+			/* a plain write forgets what the register held */
+			ZydisRegister dst = o[0].type == ZYDIS_OPERAND_TYPE_REGISTER ? widest(s, o[0].reg.value)
+			                                                             : ZYDIS_REGISTER_NONE;
+			if (dst && (m == ZYDIS_MNEMONIC_MOV || m == ZYDIS_MNEMONIC_MOVZX || m == ZYDIS_MNEMONIC_MOVSX ||
+			            m == ZYDIS_MNEMONIC_MOVSXD || m == ZYDIS_MNEMONIC_LEA)) {
+				if (o[1].type == ZYDIS_OPERAND_TYPE_REGISTER && m != ZYDIS_MNEMONIC_LEA) {
+					/* a copy (movzx edx, al) carries what the source held */
+					ZydisRegister src = widest(s, o[1].reg.value);
+					if (src != dst) {
+						bool l = rs_has(&loaded, src), dv = rs_has(&derived, src);
+						rs_del(&loaded, dst);
+						rs_del(&derived, dst);
+						if (l) rs_add(&loaded, dst);
+						if (dv) rs_add(&derived, dst);
+					}
+				} else {
+					rs_del(&loaded, dst);
+					rs_del(&derived, dst);
+				}
+			}
 			if (is_load(&d->zi) && o[0].type == ZYDIS_OPERAND_TYPE_REGISTER && state_mem(&o[1])) {
 				loads++;
-				/* t = S[j]: a load through the state-derived index */
-				data_load |= rs_has(&derived, widest(s, o[1].mem.index)) ||
-				             rs_has(&derived, widest(s, o[1].mem.base));
+				data_load |= from_state;
 				rs_add(&loaded, widest(s, o[0].reg.value));
 			} else if (m == ZYDIS_MNEMONIC_MOV && state_mem(&o[0])) {
 				stores++;
@@ -459,6 +472,13 @@ static uint64_t key_addr(const shaper *s, const addrmap *am, const ZydisDecodedO
 	return 0;
 }
 
+/* A memory operand indexed by a register of the set. */
+static bool indexed_by(const shaper *s, const regset *set, const ZydisDecodedOperand *o)
+{
+	return (o->mem.index != ZYDIS_REGISTER_NONE && rs_has(set, widest(s, o->mem.index))) ||
+	       (o->mem.base != ZYDIS_REGISTER_NONE && rs_has(set, widest(s, o->mem.base)));
+}
+
 /* A memory operand that moves with the loop: its index or base changes. */
 static bool walks(const shaper *s, const regset *written, const ZydisDecodedOperand *o)
 {
@@ -467,11 +487,12 @@ static bool walks(const shaper *s, const regset *written, const ZydisDecodedOper
 }
 
 /* Single-byte constants that xor does for other reasons: 0 and 1 (flags),
- * 0x20 (letter case), 0x80 (sign), 0x36 and 0x5c (HMAC's pads), 0x1b and
- * 0x63 (AES's field reduction and affine constant). */
+ * 0x20 (letter case), 0x80 (sign), 0x36, 0x5c and 0x6a (HMAC's pads and the
+ * one turning the first into the second), 0x1b and 0x63 (AES's field
+ * reduction and affine constant). */
 static bool plausible_key8(uint8_t k)
 {
-	return k > 1 && k != 0x20 && k != 0x80 && k != 0x36 && k != 0x5c && k != 0x1b && k != 0x63;
+	return k > 1 && k != 0x20 && k != 0x80 && k != 0x36 && k != 0x5c && k != 0x6a && k != 0x1b && k != 0x63;
 }
 
 /* An XOR decoding loop: a byte of a buffer combined with a constant (or a
@@ -518,7 +539,8 @@ static bool xor_loop(shaper *s, size_t n, addrmap *am, xkey *k)
 		    o[1].imm.value.u <= 64)
 			bound = (unsigned)o[1].imm.value.u;
 		if (is_load(&d->zi) && o[0].type == ZYDIS_OPERAND_TYPE_REGISTER && is_byte_mem(&o[1])) {
-			uint64_t a = ka;
+			/* table[data byte] is a substitution (an S-box), not a key */
+			uint64_t a = indexed_by(s, &bufregs, &o[1]) || indexed_by(s, &xored, &o[1]) ? 0 : ka;
 			if (a) {
 				keyaddr = a;
 				rs_add(&keyregs, widest(s, o[0].reg.value));
@@ -569,7 +591,7 @@ static bool xor_loop(shaper *s, size_t n, addrmap *am, xkey *k)
 			keyed = (rs_has(&keyregs, w0) && rs_has(&bufregs, w1)) ||
 			        (rs_has(&bufregs, w0) && rs_has(&keyregs, w1));
 		} else if (r0 && is_byte_mem(&o[1])) {
-			uint64_t a = ka;
+			uint64_t a = indexed_by(s, &bufregs, &o[1]) || indexed_by(s, &xored, &o[1]) ? 0 : ka;
 			if (a && rs_has(&bufregs, w0)) keyaddr = a;
 			keyed = (a && rs_has(&bufregs, w0)) || (!a && rs_has(&keyregs, w0));
 		} else if (m0 && o[1].type == ZYDIS_OPERAND_TYPE_REGISTER) {
@@ -655,6 +677,15 @@ static void shapes_of(shaper *s, const lineage_function *fn)
 		return;
 	}
 	unsigned seen = 0;
+	/* loop heads: only innermost loops are read (a decoding loop is one;
+	 * an outer loop mixes in what its inner loops and table lookups do) */
+	uint64_t heads[64];
+	unsigned nheads = 0;
+	for (uint32_t b = 0; ready && b < fn->nblocks; b++)
+		for (uint32_t e = 0; e < fn->blocks[b].nedges && nheads < 64; e++) {
+			uint64_t t = fn->edges[fn->blocks[b].edge_first + e].target;
+			if (t <= fn->blocks[b].start) heads[nheads++] = t;
+		}
 	for (uint32_t b = 0; ready && b < fn->nblocks && seen < 64 && !s->c->oom; b++) {
 		const lineage_block *bl = &fn->blocks[b];
 		for (uint32_t e = 0; e < bl->nedges; e++) {
@@ -663,6 +694,12 @@ static void shapes_of(shaper *s, const lineage_function *fn)
 			if (head < 0) continue;
 			seen++;
 			if (loop_body(s->L, fn, (uint32_t)head, b) > 16) continue;
+			bool inner = true;
+			for (unsigned h = 0; h < nheads && inner; h++) {
+				int hb = heads[h] != t ? block_index(fn, heads[h]) : -1;
+				inner = hb < 0 || !s->L->mark[hb];
+			}
+			if (!inner) continue;
 			size_t n = decode_blocks(s, fn, s->L->mark, 0, 0);
 			if (!n || n > MAX_SHAPE_LOOP) continue; /* these loops are small even at -O0 */
 			bool prga = false, wrap8 = false;
@@ -752,7 +789,63 @@ __attribute__((noinline)) static bool name_is(const char *a, const char *b)
 /* Shared constants, told apart by rotation counts: ChaCha rotates by 16,
  * 12, 8, 7 and Salsa20 by 7, 9, 13, 18; RC6 rotates by 5 (in a function
  * that is not SHA-1's, which rotates by 5 and 30). */
-static void variants(ln_crypto *c)
+/* Where a function stores the first two "expand 32-byte k" words, as
+ * immediates or copied from the constant in data (sigma_va, 0 if none):
+ * Salsa20 puts them on the diagonal of its 4x4 state (words 0 and 5, 20
+ * bytes apart), ChaCha on the first row (4 bytes apart). Returns 'S', 'C'
+ * or 0. */
+static int sigma_layout(shaper *s, const lineage_function *fn, uint64_t sigma_va)
+{
+	size_t n = decode_range(s, fn, fn->address, fn->address + fn->size);
+	int64_t disp[2] = {0, 0};
+	bool have[2] = {false, false};
+	ZydisRegister held[2] = {ZYDIS_REGISTER_NONE, ZYDIS_REGISTER_NONE};
+	for (size_t i = 0; i < n; i++) {
+		const dins *d = &s->buf[i];
+		const ZydisDecodedOperand *o = d->ops;
+		if (d->zi.mnemonic != ZYDIS_MNEMONIC_MOV || d->zi.operand_count_visible != 2) continue;
+		uint64_t t;
+		if (o[0].type == ZYDIS_OPERAND_TYPE_REGISTER && o[1].type == ZYDIS_OPERAND_TYPE_MEMORY && sigma_va &&
+		    ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&d->zi, &o[1], d->va, &t)) &&
+		    (t == sigma_va || t == sigma_va + 4))
+			held[t != sigma_va] = widest(s, o[0].reg.value);
+		if (o[0].type != ZYDIS_OPERAND_TYPE_MEMORY || o[0].size != 32) continue;
+		int w = -1;
+		if (o[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+			uint32_t v = (uint32_t)o[1].imm.value.u;
+			w = v == 0x61707865u ? 0 : v == 0x3320646eu ? 1 : -1;
+		} else if (o[1].type == ZYDIS_OPERAND_TYPE_REGISTER) {
+			ZydisRegister r = widest(s, o[1].reg.value);
+			w = r == held[0] ? 0 : r == held[1] ? 1 : -1;
+		}
+		if (w < 0 || have[w]) continue;
+		have[w] = true;
+		disp[w] = o[0].mem.disp.value;
+	}
+	if (!have[0] || !have[1]) return 0;
+	return disp[1] - disp[0] == 20 ? 'S' : disp[1] - disp[0] == 4 ? 'C' : 0;
+}
+
+/* RC6's round: t = rotl(B * (2B + 1), 5); unoptimized code rotates with a
+ * shift left by 5 and right by 27 beside the multiplication. */
+static bool rc6_round(shaper *s, const lineage_function *fn)
+{
+	if (fn->ninsn > MAX_LOOP_INSNS) return false;
+	size_t n = decode_range(s, fn, fn->address, fn->address + fn->size);
+	bool imul = false, shl5 = false, shr27 = false;
+	for (size_t i = 0; i < n; i++) {
+		const dins *d = &s->buf[i];
+		ZydisMnemonic m = d->zi.mnemonic;
+		imul |= m == ZYDIS_MNEMONIC_IMUL || m == ZYDIS_MNEMONIC_MUL;
+		if (d->zi.operand_count_visible == 2 && d->ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
+			shl5 |= m == ZYDIS_MNEMONIC_SHL && d->ops[1].imm.value.u == 5;
+			shr27 |= m == ZYDIS_MNEMONIC_SHR && d->ops[1].imm.value.u == 27;
+		}
+	}
+	return imul && shl5 && shr27;
+}
+
+static void variants(ln_crypto *c, shaper *sh)
 {
 	size_t nf;
 	const lineage_function *fns = lineage_sample_functions(c->s, &nf);
@@ -791,12 +884,12 @@ static void variants(ln_crypto *c)
 		bool sr = cnt[7] >= 2 && cnt[9] >= 2 && cnt[13] >= 2 && cnt[18] >= 2;
 		bool cr = sigma && cnt[16] >= 2 && cnt[12] >= 2 && cnt[8] >= 2 && cnt[7] >= 2;
 		if (!sr && !cr) continue;
-		lineage_crypto_finding *x = ln_crypto_add(
-		        c, sr ? "salsa" : "chacha", sr ? "salsa20" : "chacha20", "code",
-		        sr ? "code:salsa20-rounds" : "code:chacha-rounds",
-		        sr ? "Salsa20 rounds: 32-bit rotations by 7, 9, 13 and 18"
-		           : "ChaCha rounds: 32-bit rotations by 16, 12, 8 and 7 beside its constants",
-		        NULL);
+		lineage_crypto_finding *x =
+		        ln_crypto_add(c, sr ? "salsa" : "chacha", sr ? "salsa20" : "chacha20", "code",
+		                      sr ? "code:salsa20-rounds" : "code:chacha-rounds",
+		                      sr ? "Salsa20 rounds: 32-bit rotations by 7, 9, 13 and 18"
+		                         : "ChaCha rounds: 32-bit rotations by 16, 12, 8 and 7 beside its constants",
+		                      NULL);
 		if (x) ln_crypto_at_va(c, x, fns[i].address, 0);
 		salsa_code |= sr;
 		chacha_code |= cr;
@@ -805,11 +898,45 @@ static void variants(ln_crypto *c)
 		chacha = chacha_code;
 		salsa = salsa_code;
 	}
+	/* unoptimized code rotates with a shift pair (x << 7 | x >> 25) */
+	for (size_t i = 0; sigma && chacha == salsa && i < nf; i++) {
+		if (fns[i].ninsn > MAX_LOOP_INSNS || fns[i].ninsn < 64) continue;
+		size_t n = decode_range(sh, &fns[i], fns[i].address, fns[i].address + fns[i].size);
+		bool shl[32] = {0}, shr[32] = {0};
+		for (size_t k = 0; k < n; k++) {
+			const dins *d = &sh->buf[k];
+			if (d->zi.operand_count_visible != 2 || d->ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE ||
+			    d->ops[0].size != 32)
+				continue;
+			if (d->zi.mnemonic == ZYDIS_MNEMONIC_SHL) shl[d->ops[1].imm.value.u & 31] = true;
+			if (d->zi.mnemonic == ZYDIS_MNEMONIC_SHR) shr[d->ops[1].imm.value.u & 31] = true;
+		}
+#define PAIR(r) (shl[r] && shr[32 - (r)])
+		if (PAIR(7) && PAIR(9) && PAIR(13) && PAIR(18)) salsa = true;
+		if (PAIR(16) && PAIR(12) && PAIR(8) && PAIR(7)) chacha = true;
+#undef PAIR
+	}
+	bool rc = false;
+	for (size_t i = 0; i < c->out.len; i++)
+		rc |= name_is(((lineage_crypto_finding *)c->out.items)[i].family, "rc5");
+	for (size_t i = 0; rc && !rc6 && i < nf; i++) rc6 = rc6_round(sh, &fns[i]);
 	lineage_crypto_finding *f = c->out.items;
 	for (size_t i = 0; i < c->out.len; i++) {
-		if ((name_is(f[i].family, "chacha") || name_is(f[i].family, "salsa")) && chacha != salsa) {
-			f[i].family = chacha ? "chacha" : "salsa";
-			f[i].algorithm = chacha ? "chacha20" : "salsa20";
+		bool cs = name_is(f[i].family, "chacha") || name_is(f[i].family, "salsa");
+		int layout = 0; /* the state layout of the code that uses these constants */
+		if (cs && strncmp(f[i].source, "code:", 5)) {
+			const lineage_function *fn =
+			        f[i].function ? lineage_sample_function_at(c->s, f[i].function) : NULL;
+			if (fn) layout = sigma_layout(sh, fn, 0);
+			for (uint32_t u = 0; !layout && u < f[i].nusers; u++) {
+				const lineage_function *uf = lineage_sample_function_at(c->s, f[i].users[u]);
+				if (uf) layout = sigma_layout(sh, uf, f[i].va);
+			}
+		}
+		if (cs && (layout || chacha != salsa)) {
+			bool ch = layout ? layout == 'C' : chacha;
+			f[i].family = ch ? "chacha" : "salsa";
+			f[i].algorithm = ch ? "chacha20" : "salsa20";
 		}
 		if ((name_is(f[i].family, "rc5") || name_is(f[i].family, "rc6")) &&
 		    (!strncmp(f[i].source, "const:", 6) || !strncmp(f[i].source, "rule:", 5))) {
@@ -840,7 +967,7 @@ void ln_crypto_shapes(ln_crypto *c)
 	const lineage_function *fns = lineage_sample_functions(c->s, &nf);
 	for (size_t i = 0; i < nf && !c->oom; i++)
 		if (fns[i].nnotes) shapes_of(&s, &fns[i]);
+	variants(c, &s);
 	ln_free(s.buf);
 	loops_free(&L);
-	variants(c);
 }
