@@ -23,6 +23,7 @@ static void usage(FILE *f)
 	           "  --db PATH        the corpus (default ./lineage.db; created when missing)\n"
 	           "  -j, --jobs N     analysis workers (default: the number of cores)\n"
 	           "  -q, --quiet      no progress bar\n"
+	           "  --rules DIR      YARA rules for the crypto axis (default: the installed rules/)\n"
 	           "  -h, --help       this help\n");
 }
 
@@ -130,15 +131,21 @@ static int collect(const char *path, const char *err, void *arg)
 int cmd_add(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	        {"family", required_argument, 0, 'f'},  {"actor", required_argument, 0, 'a'},
-	        {"tags", required_argument, 0, 't'},    {"source", required_argument, 0, 's'},
-	        {"library", required_argument, 0, 'L'}, {"db", required_argument, 0, 'd'},
-	        {"jobs", required_argument, 0, 'j'},    {"quiet", no_argument, 0, 'q'},
-	        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0},
+	        {"family", required_argument, 0, 'f'},
+	        {"actor", required_argument, 0, 'a'},
+	        {"tags", required_argument, 0, 't'},
+	        {"source", required_argument, 0, 's'},
+	        {"library", required_argument, 0, 'L'},
+	        {"db", required_argument, 0, 'd'},
+	        {"jobs", required_argument, 0, 'j'},
+	        {"quiet", no_argument, 0, 'q'},
+	        {"rules", required_argument, 0, 'R'},
+	        {"help", no_argument, 0, 'h'},
+	        {0, 0, 0, 0},
 	};
 	job j;
 	memset(&j, 0, sizeof(j));
-	const char *db = "lineage.db";
+	const char *db = "lineage.db", *rules_dir = NULL;
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	bool quiet = false;
 	int c;
@@ -165,6 +172,7 @@ int cmd_add(int argc, char **argv)
 			break;
 		}
 		case 'q': quiet = true; break;
+		case 'R': rules_dir = optarg; break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: usage(stderr); return CLI_EXIT_USAGE;
 		}
@@ -181,7 +189,7 @@ int cmd_add(int argc, char **argv)
 	lineage_ctx *ctx;
 	if (lineage_ctx_new(&ctx) != 0) return CLI_EXIT_INTERNAL;
 	lineage_rules *rules = NULL;
-	if (lineage_rules_load(&rules, ctx, NULL) != 0) {
+	if (lineage_rules_load(&rules, ctx, rules_dir) != 0) {
 		fprintf(stderr, "lineage: %s\n", lineage_errmsg(ctx));
 		lineage_ctx_free(ctx);
 		for (size_t i = 0; i < l.n; i++) free(l.v[i]);

@@ -22,7 +22,8 @@ static void usage(FILE *f)
 static lineage_sample *load(lineage_ctx *ctx, const char *path)
 {
 	lineage_sample *s = NULL;
-	if (lineage_sample_load_file(&s, ctx, path) != 0 || lineage_sample_analyze(s, ctx, LINEAGE_ANALYZE_ALL) != 0) {
+	if (lineage_sample_load_file(&s, ctx, path) != 0 ||
+	    lineage_sample_analyze(s, ctx, LINEAGE_ANALYZE_CODE | LINEAGE_ANALYZE_HASHES) != 0) {
 		fprintf(stderr, "lineage: %s\n", lineage_errmsg(ctx));
 		lineage_sample_free(s);
 		return NULL;

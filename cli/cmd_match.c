@@ -63,10 +63,13 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 		       m->verdict, f->actor[0] ? " (actor: " : "", f->actor, f->actor[0] ? ")" : "", m->score,
 		       m->threshold, f->nfunctions - f->nlibrary, (unsigned long long)f->shared_insns);
 	} else if (m->nfamilies) {
+		double best_crypto = 0;
+		for (size_t i = 0; i < m->nfamilies; i++)
+			if (m->families[i].crypto_score > best_crypto) best_crypto = m->families[i].crypto_score;
 		printf("  verdict   no known relative (nearest: %s, code score %.3f < %.2f or under %d shared "
-		       "instructions; crypto score %.3f < %.2f)\n",
-		       family_name(m, &m->families[0]), m->score, m->threshold, LINEAGE_VERDICT_MIN_INSNS,
-		       m->families[0].crypto_score, LINEAGE_CRYPTO_VERDICT_THRESHOLD);
+		       "instructions; best crypto score %.3f < %.2f)\n",
+		       family_name(m, &m->families[0]), m->score, m->threshold, LINEAGE_VERDICT_MIN_INSNS, best_crypto,
+		       LINEAGE_CRYPTO_VERDICT_THRESHOLD);
 	} else {
 		printf("  verdict   no known relative (nothing shared with the corpus)\n");
 	}

@@ -30,3 +30,7 @@ run build/lineage corpus --db "$db" families
 run build/lineage match --db "$db" /usr/bin/dir /usr/bin/install $w64/12-posix/libgomp-1.dll \
 	$w64/12-posix/libquadmath-0.dll /usr/lib/x86_64-linux-gnu/libz.so.1 /usr/bin/dash \
 	/usr/x86_64-w64-mingw32/lib/libwinpthread-1.dll
+
+# the crypto axis on a real program: which algorithms cksum carries, where, and how each was recognized
+echo "\$ build/lineage scan /usr/bin/cksum   (the crypto lines)"
+build/lineage scan /usr/bin/cksum | sed -n '/^  crypto/,$p'

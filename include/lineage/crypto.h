@@ -25,9 +25,10 @@ typedef struct lineage_rules lineage_rules;
 
 /**
  * Load and compile every *.yar file under @p dir (recursively, in name order).
- * @param dir NULL for the default: $LINEAGE_RULES when set, else the installed
- *        share/lineage/rules next to the executable's prefix, else the rules of
- *        the source tree the library was built from.
+ * @param dir NULL for the default: $LINEAGE_RULES when set; the rules of the
+ *        source tree for a program run from the build tree it was built in;
+ *        else share/lineage/rules beside the executable's prefix, else under
+ *        the configured install prefix.
  * @return 0, LINEAGE_EIO (no such folder or no rule file in it), LINEAGE_EFORMAT
  *         (a rule does not compile: the message names the file and line) or
  *         LINEAGE_ENOMEM.
@@ -48,7 +49,7 @@ LINEAGE_API void lineage_ctx_set_rules(lineage_ctx *ctx, const lineage_rules *r)
 enum {
 	LINEAGE_CRYPTO_HAS_OFFSET = 1u << 0, /**< offset is a file offset */
 	LINEAGE_CRYPTO_HAS_VA = 1u << 1,     /**< va is a mapped address */
-	LINEAGE_CRYPTO_MATERIAL = 1u << 2,   /**< key material or a custom variant: value identifies it */
+	LINEAGE_CRYPTO_MATERIAL = 1u << 2,   /**< key material or a custom table: value identifies it */
 	LINEAGE_CRYPTO_LIBRARY = 1u << 3     /**< the binary calls a crypto library or system API for it */
 };
 

@@ -134,7 +134,8 @@ int lineage_corpus_add(lineage_corpus *c, lineage_ctx *ctx, const lineage_sample
 		lineage_sample_traits(s, &nt);
 		rc = o->traits_version(c->st, id, &version);
 		if (rc == 0 && nt && version < LINEAGE_TRAITS_VERSION) {
-			rc = store_traits(c, s, id);
+			rc = version ? o->clear_traits(c->st, id) : 0; /* drawn by an older version */
+			if (rc == 0) rc = store_traits(c, s, id);
 			if (rc == 0) rc = o->commit(c->st);
 			if (rc != 0) goto fail;
 			return 0;

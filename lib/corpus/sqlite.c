@@ -779,6 +779,17 @@ static int sq_set_traits_version(ln_store *s, int64_t sample, int version)
 	return step_done(s, st, "storing traits");
 }
 
+static int sq_clear_traits(ln_store *s, int64_t sample)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM traits WHERE sample = ?1", -1, &st, NULL) != SQLITE_OK)
+		return fail(s, LINEAGE_EDB, "storing traits");
+	sqlite3_bind_int64(st, 1, sample);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(s, LINEAGE_EDB, "storing traits");
+}
+
 static const char *sq_errmsg(ln_store *s)
 {
 	return s->err;
@@ -810,5 +821,6 @@ const ln_store_ops ln_store_sqlite = {
         .find_trait = sq_find_trait,
         .traits_version = sq_traits_version,
         .set_traits_version = sq_set_traits_version,
+        .clear_traits = sq_clear_traits,
         .errmsg = sq_errmsg,
 };

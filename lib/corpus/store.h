@@ -79,6 +79,7 @@ typedef struct ln_store_ops {
 	                  int (*cb)(int64_t sample, uint32_t kind, const char *detail, void *), void *arg);
 	int (*traits_version)(ln_store *s, int64_t sample, int *version);
 	int (*set_traits_version)(ln_store *s, int64_t sample, int version);
+	int (*clear_traits)(ln_store *s, int64_t sample); /* before storing them again */
 	/* the backend's last error message */
 	const char *(*errmsg)(ln_store *s);
 } ln_store_ops;

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <Zydis/Zydis.h>
 
 /* ------------------------------------------------------- constant sets */
@@ -333,6 +334,8 @@ static void function_consts(ln_crypto *c, const lineage_function *fn, hit *h)
 	}
 	for (uint32_t a = 0; a < CS_COUNT; a++) {
 		if (!cnt[a] || cnt[a] < csets[a].min) continue;
+		/* 64-bit code splits into the 32-bit halves too: one finding */
+		if (a == CS_sha512_k32 && cnt[CS_sha512_k] >= csets[CS_sha512_k].min) continue;
 		bool drop = false; /* a set explained by a larger one (MD4's constants inside SHA-1) */
 		for (uint32_t b = 0; b < CS_COUNT && !drop; b++)
 			drop = b != a && cnt[b] >= csets[b].min && cnt[b] > cnt[a] && covered(h, n, a, b);
@@ -425,7 +428,10 @@ static void api_hashes(ln_crypto *c)
 		                      names);
 		if (!f) return;
 		f->count = as.n[sc];
-		ln_crypto_at_va(c, f, as.where[sc], as.in_code[sc] ? 0 : 4);
+		if (bin->format == LINEAGE_FORMAT_RAW)
+			ln_crypto_at_offset(c, f, as.where[sc], 4); /* a raw blob has offsets only */
+		else
+			ln_crypto_at_va(c, f, as.where[sc], as.in_code[sc] ? 0 : 4);
 	}
 }
 

@@ -243,8 +243,11 @@ static int crypto_traits(lineage_sample *s)
 		}
 		bool variant = !strcmp(f->family, "api-hash") || (!strcmp(f->family, "xor") && f->value);
 		if (variant) {
+			/* an XOR key is the variant; for API hashing the scheme is (the
+			 * names found vary with what each sample resolves) */
+			bool keyed = !strcmp(f->family, "xor");
 			snprintf(tok, sizeof(tok), "crypto:variant:%s:%s:%s", f->family, f->algorithm,
-			         f->value ? f->value : "");
+			         keyed && f->value ? f->value : "");
 			snprintf(det, sizeof(det), "%s%s%s", f->description, f->value ? ": " : "",
 			         f->value ? f->value : "");
 			trait(&v, s->arena, &oom, LINEAGE_TRAIT_VARIANT, tok, det);

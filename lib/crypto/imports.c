@@ -1,7 +1,8 @@
 /* Crypto reached through an API: imported CryptoAPI and CNG functions with
  * the algorithm identifiers passed to them (CALG_* constants, CNG algorithm
  * names), and functions imported from crypto libraries whose names say the
- * algorithm (EVP_aes_256_cbc, SHA256_Init, mbedtls_aes_crypt_cbc). Only
+ * algorithm (EVP_aes_256_cbc, SHA256_Init, mbedtls_aes_crypt_cbc, nettle_aes128_encrypt,
+ * crypto_stream_chacha20; libgcrypt's gcry_* names do not say). Only
  * imports count: a library's own exports are never evidence. */
 #include "crypto.h"
 
@@ -12,8 +13,8 @@ typedef struct prefix_map {
 	const char *prefix, *family, *algorithm;
 } prefix_map;
 
-/* Imported names of crypto libraries (OpenSSL, libgcrypt, nettle, mbed TLS,
- * libsodium, zlib) naming their algorithm; the longest prefix wins. */
+/* Imported names of crypto libraries (OpenSSL, nettle, mbed TLS, libsodium,
+ * GMP, zlib) naming their algorithm; the longest prefix wins. */
 static const prefix_map lib_names[] = {
         {"EVP_aes_", "aes", "aes"},
         {"AES_", "aes", "aes"},

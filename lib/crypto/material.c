@@ -37,6 +37,17 @@ static bool der_next(der *in, uint8_t *tag, der *body)
 static const uint8_t OID_RSA[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01};
 static const uint8_t OID_EC[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
 static const uint8_t OID_DSA[] = {0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01};
+static const uint8_t OID_EDWARDS[] = {0x2b, 0x65}; /* 1.3.101.110-113: X25519, X448, Ed25519, Ed448 */
+
+/* The family of a public-key algorithm OID, or NULL. */
+static const char *oid_family(der oid)
+{
+	if (oid.n == sizeof(OID_RSA) && !memcmp(oid.p, OID_RSA, oid.n)) return "rsa";
+	if (oid.n == sizeof(OID_EC) && !memcmp(oid.p, OID_EC, oid.n)) return "ecc";
+	if (oid.n == sizeof(OID_DSA) && !memcmp(oid.p, OID_DSA, oid.n)) return "dsa";
+	if (oid.n == 3 && !memcmp(oid.p, OID_EDWARDS, 2) && oid.p[2] >= 110 && oid.p[2] <= 113) return "ecc";
+	return NULL;
+}
 
 typedef struct keyinfo {
 	const char *family; /* rsa, ecc, dsa */
@@ -90,12 +101,14 @@ static bool der_key(const uint8_t *p, size_t n, keyinfo *k)
 			der a = alg;
 			if (!der_next(&a, &tag, &oid) || tag != 0x06) return false;
 			der oct;
-			if (oid.n == sizeof(OID_RSA) && !memcmp(oid.p, OID_RSA, oid.n) && der_next(&seq, &tag, &oct) &&
-			    tag == 0x04 && rsa_key(oct, k)) {
+			const char *fam = oid_family(oid);
+			if (!fam) return false;
+			if (!strcmp(fam, "rsa")) {
+				if (!der_next(&seq, &tag, &oct) || tag != 0x04 || !rsa_key(oct, k)) return false;
 				k->priv = true;
 				return true;
 			}
-			k->family = oid.n == sizeof(OID_EC) && !memcmp(oid.p, OID_EC, oid.n) ? "ecc" : "dsa";
+			k->family = fam; /* EC, DSA, Edwards: the key's DER identifies it */
 			k->mod = p;
 			k->modlen = total;
 			return true;
@@ -108,14 +121,10 @@ static bool der_key(const uint8_t *p, size_t n, keyinfo *k)
 		der a = first, bits;
 		if (!der_next(&a, &tag, &oid) || tag != 0x06) return false;
 		if (!der_next(&seq, &tag, &bits) || tag != 0x03 || bits.n < 2 || bits.p[0] != 0) return false;
-		if (oid.n == sizeof(OID_RSA) && !memcmp(oid.p, OID_RSA, oid.n))
-			return rsa_key((der){bits.p + 1, bits.n - 1}, k);
-		if (oid.n == sizeof(OID_EC) && !memcmp(oid.p, OID_EC, oid.n))
-			k->family = "ecc";
-		else if (oid.n == sizeof(OID_DSA) && !memcmp(oid.p, OID_DSA, oid.n))
-			k->family = "dsa";
-		else
-			return false;
+		const char *fam = oid_family(oid);
+		if (!fam) return false;
+		if (!strcmp(fam, "rsa")) return rsa_key((der){bits.p + 1, bits.n - 1}, k);
+		k->family = fam;
 		k->mod = bits.p + 1;
 		k->modlen = bits.n - 1;
 		return true;
@@ -250,7 +259,12 @@ void ln_crypto_blob(ln_crypto *c, const char *kind, uint64_t off)
 			ln_crypto_at_offset(c, f, off, (uint32_t)m);
 			return;
 		}
-		if (!der_key(buf, m, &k)) return;
+		if (strstr(label, "DSA PRIVATE KEY") || strstr(label, "EC PRIVATE KEY")) {
+			/* traditional OpenSSL forms: the DER itself identifies the key */
+			k = (keyinfo){strstr(label, "DSA") ? "dsa" : "ecc", buf, m, true};
+		} else if (!der_key(buf, m, &k)) {
+			return;
+		}
 		key_finding(c, &k, ln_crypto_fmt(c, "PEM %s", label), off, (uint32_t)m, "rule:pem");
 	} else if (!strcmp(kind, "der")) {
 		if (!der_key(p, n < 65536 ? n : 65536, &k)) return;
@@ -263,17 +277,27 @@ void ln_crypto_blob(ln_crypto *c, const char *kind, uint64_t off)
 static const char STD64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 static const char URL64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+/* Published alphabets that are not the standard one: reported by name, not
+ * as material (many unrelated programs carry them). */
+static const struct {
+	const char *alphabet, *name;
+} known64[] = {
+        {"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "base64-crypt"},
+        {"./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", "base64-bcrypt"},
+        {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789./", "base64-crypt-alt"},
+        {"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz+/", "base64-xx"},
+};
+
 static bool alnum(uint8_t ch)
 {
 	return (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z');
 }
 
 /* A candidate alphabet: a C string of 64 distinct printable characters
- * (65 with a distinct pad character), at least 60 of them letters or
- * digits. The standard and URL-safe alphabets are the rules' business. */
+ * (65 with '=' for padding), at least 60 of them letters or digits. The standard and URL-safe alphabets are the rules' business. */
 static bool alphabet_at(const uint8_t *p, size_t len)
 {
-	if (len != 64 && len != 65) return false;
+	if (len != 64 && !(len == 65 && p[64] == '=')) return false;
 	uint8_t seen[256] = {0};
 	unsigned al = 0;
 	for (size_t i = 0; i < len; i++) {
@@ -311,11 +335,17 @@ void ln_crypto_alphabets(ln_crypto *c)
 				char a[66];
 				memcpy(a, p + i, j - i);
 				a[j - i] = 0;
+				const char *known = NULL;
+				for (size_t k = 0; k < sizeof(known64) / sizeof(known64[0]) && !known; k++)
+					if (!memcmp(a, known64[k].alphabet, 64)) known = known64[k].name;
 				lineage_crypto_finding *f =
-				        ln_crypto_add(c, "base64", "base64-custom", "alphabet", "data:base64-alphabet",
-				                      "custom Base64 alphabet (64 distinct characters)", a);
+				        ln_crypto_add(c, "base64", known ? known : "base64-custom", "alphabet",
+				                      "data:base64-alphabet",
+				                      known ? "published non-standard Base64 alphabet"
+				                            : "custom Base64 alphabet (64 distinct characters)",
+				                      a);
 				if (!f) return;
-				f->flags |= LINEAGE_CRYPTO_MATERIAL;
+				if (!known) f->flags |= LINEAGE_CRYPTO_MATERIAL;
 				ln_crypto_at_offset(c, f, sec->offset + i, (uint32_t)(j - i));
 				found++;
 			}

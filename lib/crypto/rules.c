@@ -24,9 +24,11 @@
 #define LINEAGE_BUILD_DIR ""
 #endif
 
-/* Matches kept per rule string: a table found more often than this is
- * reported this many times. */
-#define MAX_MATCHES_PER_STRING 8
+/* Findings kept per rule: a table found more often than this is reported
+ * this many times. Matches of one rule less than MATCH_SPAN bytes apart
+ * (two strings of one table, an OID in two encodings) are one finding. */
+#define MAX_MATCHES_PER_RULE 8
+#define MATCH_SPAN           64
 
 struct lineage_rules {
 	YR_RULES *yr;
@@ -268,10 +270,12 @@ static int on_match(YR_SCAN_CONTEXT *sc, int message, void *data, void *arg)
 	const char *algorithm = meta_str(rule, "algorithm");
 	const char *kind = meta_str(rule, "kind");
 	const char *blob = meta_str(rule, "blob");
+	const char *mat = meta_str(rule, "material");
+	bool material = mat && (!strcmp(mat, "yes") || !strcmp(mat, "true"));
 	char source[160];
 	snprintf(source, sizeof(source), "rule:%s", rule->identifier);
-	/* one finding per distinct match offset, the first few */
-	uint64_t seen[MAX_MATCHES_PER_STRING];
+	/* one finding per place, the first few */
+	uint64_t seen[MAX_MATCHES_PER_RULE];
 	size_t nseen = 0;
 	const YR_STRING *str;
 	yr_rule_strings_foreach(rule, str)
@@ -281,17 +285,27 @@ static int on_match(YR_SCAN_CONTEXT *sc, int message, void *data, void *arg)
 		{
 			uint64_t off = (uint64_t)(m->base + m->offset);
 			bool dup = false;
-			for (size_t i = 0; i < nseen; i++) dup |= seen[i] == off;
-			if (dup || nseen == MAX_MATCHES_PER_STRING) continue;
+			for (size_t i = 0; i < nseen; i++)
+				dup |= off + MATCH_SPAN > seen[i] && seen[i] + MATCH_SPAN > off;
+			if (dup || nseen == MAX_MATCHES_PER_RULE) continue;
 			seen[nseen++] = off;
 			if (blob) {
 				ln_crypto_blob(c, blob, off);
 				continue;
 			}
+			/* a rule may say its bytes are material (an analyst's rule for
+			 * one family's key or configuration): they become its value */
+			const char *value = NULL;
+			if (material && off < c->bin->size) {
+				size_t len = (size_t)m->match_length < 64 ? (size_t)m->match_length : 64;
+				if (len > c->bin->size - off) len = (size_t)(c->bin->size - off);
+				value = ln_crypto_hex(c, c->bin->data + off, len);
+			}
 			lineage_crypto_finding *f =
 			        ln_crypto_add(c, family, algorithm ? algorithm : family, kind ? kind : "table", source,
-			                      meta_str(rule, "description"), NULL);
+			                      meta_str(rule, "description"), value);
 			if (!f) return CALLBACK_ERROR;
+			if (material) f->flags |= LINEAGE_CRYPTO_MATERIAL;
 			ln_crypto_at_offset(c, f, off, (uint32_t)m->match_length);
 		}
 	}
@@ -307,7 +321,10 @@ int ln_crypto_rules(ln_crypto *c, const lineage_rules *rules)
 	int rc = yr_rules_scan_mem(rules->yr, bin->data, bin->size, 0, on_match, c, timeout);
 	if (c->oom || rc == ERROR_INSUFFICIENT_MEMORY)
 		return ln_ctx_error(c->ctx, LINEAGE_ENOMEM, "%s: out of memory", bin->path);
-	if (rc == ERROR_SCAN_TIMEOUT) return 0; /* partial: what was found stays */
+	if (rc == ERROR_SCAN_TIMEOUT) { /* partial: what was found stays, and says so */
+		if (!c->s->budget_hit) c->s->budget_hit = "time";
+		return 0;
+	}
 	if (rc != ERROR_SUCCESS && rc != ERROR_TOO_MANY_MATCHES && rc != ERROR_CALLBACK_ERROR)
 		return ln_ctx_error(c->ctx, LINEAGE_EFORMAT, "%s: the rule scan failed (libyara error %d)", bin->path,
 		                    rc);

@@ -751,7 +751,8 @@ static void shapes_of(shaper *s, const lineage_function *fn)
 		unsigned shl[32] = {0}, shr[32] = {0};
 		for (size_t i = 0; i < n; i++) {
 			const dins *d = &s->buf[i];
-			if (d->zi.operand_count_visible != 2 || d->ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE)
+			if (d->zi.operand_count_visible != 2 || d->ops[1].type != ZYDIS_OPERAND_TYPE_IMMEDIATE ||
+			    d->ops[0].size != 32) /* TEA works on 32-bit words */
 				continue;
 			if (d->zi.mnemonic == ZYDIS_MNEMONIC_SHL) shl[d->ops[1].imm.value.u & 31]++;
 			if (d->zi.mnemonic == ZYDIS_MNEMONIC_SHR || d->zi.mnemonic == ZYDIS_MNEMONIC_SAR)
@@ -762,7 +763,10 @@ static void shapes_of(shaper *s, const lineage_function *fn)
 		bool xx = shr[5] && shl[2] && shr[3] && shl[4];
 		bool sh[32] = {0};
 		sh[11] = shr[11] > 0;
-		if ((shl[4] >= 2 && shr[5] >= 2) || xx) {
+		/* in the round function, not somewhere in a large function that
+		 * also hashes with the golden ratio (boost::hash_combine) */
+		bool dense = fn->ninsn <= 400 || (shl[4] + shr[5]) * 40 >= fn->ninsn;
+		if (dense && ((shl[4] >= 2 && shr[5] >= 2) || xx)) {
 			const char *alg = sh[11] ? "xtea" : xx ? "xxtea" : "tea";
 			lineage_crypto_finding *f = ln_crypto_add(
 			        s->c, "tea", alg, "code", "code:tea-rounds",

@@ -465,7 +465,7 @@ static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t
 		const lineage_match_trait *t = &m->traits[i];
 		const lineage_match_family *f = &m->families[t->family];
 		cJSON *o = cJSON_CreateObject();
-		add_str_or_null(o, "family", f->family[0] ? f->family : m->samples[f->best_sample].sha256);
+		add_str_or_null(o, "family", f->family);
 		cJSON_AddStringToObject(o, "axis", t->axis);
 		cJSON_AddStringToObject(o, "kind", lineage_trait_kind_name(t->kind));
 		cJSON_AddStringToObject(o, "token", t->token);
