@@ -90,7 +90,8 @@ enum {
 	LINEAGE_NOTE_REF = 3, /**< a reference to mapped non-executable data; value: its address */
 	LINEAGE_NOTE_INSN = 4 /**< an instruction of a class the analyses look for (AES-NI, SHA
 	                        *   extensions, carry-less and wide multiplication, add/subtract with
-	                        *   carry, xor with a constant or an 8-bit xor with memory); value: 0 */
+	                        *   carry, xor with a constant, of two registers or an 8-bit xor with
+	                        *   memory); value: 0 */
 };
 
 /** A fact noted while an instruction was decoded, for the analyses that read

@@ -229,6 +229,9 @@ typedef struct ahash {
 	uint16_t scheme, name;
 } ahash;
 static ahash ahashes[NAPI * NSCHEMES];
+/* One bit per value of the low 16 bits of a known hash: most data words are
+ * rejected by one load instead of a binary search. */
+static uint8_t ahash_bits[65536 / 8];
 
 static int cmp_ahash(const void *a, const void *b)
 {
@@ -246,6 +249,8 @@ static void tables_init(void)
 		for (size_t i = 0; i < NAPI; i++)
 			ahashes[n++] = (ahash){api_hash(sc, api_names[i]), (uint16_t)sc, (uint16_t)i};
 	qsort(ahashes, n, sizeof(ahashes[0]), cmp_ahash);
+	for (size_t i = 0; i < n; i++)
+		ahash_bits[(ahashes[i].value & 0xffff) >> 3] |= (uint8_t)(1u << (ahashes[i].value & 7));
 }
 
 /* First index of value in the sorted constant table, or NCVALS. */
@@ -264,6 +269,7 @@ static size_t cval_find(uint64_t v)
 
 static size_t ahash_find(uint32_t v)
 {
+	if (!(ahash_bits[(v & 0xffff) >> 3] & (1u << (v & 7)))) return NAPI * NSCHEMES;
 	size_t lo = 0, hi = NAPI * NSCHEMES;
 	while (lo < hi) {
 		size_t m = lo + (hi - lo) / 2;
@@ -376,8 +382,9 @@ static void note_hash(api_seen *as, uint32_t v, uint64_t va, bool code)
 /* API-name hashes: immediates in code and 32-bit words in data that equal
  * the hash of a well-known API name under one scheme. Two names of one
  * scheme make a finding; the names are its value. */
-static void api_hashes(ln_crypto *c)
+void ln_crypto_api_hashes(ln_crypto *c)
 {
+	pthread_once(&tables_once, tables_init);
 	api_seen as;
 	memset(&as, 0, sizeof(as));
 	size_t nf;
@@ -465,7 +472,6 @@ void ln_crypto_consts(ln_crypto *c)
 		if (fns[i].nnotes) function_consts(c, &fns[i], h);
 	ln_free(h);
 	drop_shared_iv(c);
-	api_hashes(c);
 }
 
 /* ---------------------------------------------------------- instructions */

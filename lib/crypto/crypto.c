@@ -304,6 +304,7 @@ int ln_crypto_run(lineage_sample *s, lineage_ctx *ctx)
 			ln_crypto_insns(&c);
 			ln_crypto_shapes(&c);
 		}
+		ln_crypto_api_hashes(&c);
 		ln_crypto_imports(&c);
 		ln_crypto_alphabets(&c);
 		if (c.oom) rc = ln_ctx_error(ctx, LINEAGE_ENOMEM, "%s: out of memory", s->bin.path);

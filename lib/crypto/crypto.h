@@ -35,6 +35,7 @@ const char *ln_crypto_hex(ln_crypto *c, const uint8_t *p, size_t n);
 /* Detectors. */
 int ln_crypto_rules(ln_crypto *c, const lineage_rules *rules); /* YARA over the file bytes */
 void ln_crypto_consts(ln_crypto *c);                           /* immediates in code */
+void ln_crypto_api_hashes(ln_crypto *c);                       /* API-name hashes: immediates (when read), data words */
 void ln_crypto_insns(ln_crypto *c);                            /* AES-NI, SHA, CLMUL, bignum */
 void ln_crypto_imports(ln_crypto *c);                          /* CryptoAPI, CNG, crypto libraries */
 void ln_crypto_shapes(ln_crypto *c);                           /* RC4 KSA, XOR loops, hash loops */

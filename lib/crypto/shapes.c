@@ -659,7 +659,6 @@ static void shapes_of(shaper *s, const lineage_function *fn)
 	bool xor8 = false, rot = false, delta = false;
 	for (uint32_t k = 0; k < fn->nnotes; k++) {
 		const lineage_note *nt = &fn->notes[k];
-		if (nt->kind == LINEAGE_NOTE_REF) xor8 = true; /* a key in data, xor'ed in registers */
 		if (nt->kind == LINEAGE_NOTE_INSN && nt->mnemonic == ZYDIS_MNEMONIC_XOR) xor8 = true;
 		if (nt->kind == LINEAGE_NOTE_IMM && nt->mnemonic == ZYDIS_MNEMONIC_XOR) xor8 = true;
 		if (nt->kind == LINEAGE_NOTE_ROT && nt->aux == 32 &&

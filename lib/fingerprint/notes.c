@@ -67,7 +67,9 @@ size_t ln_fp_insn_notes(lineage_note *out, ln_fp_insn_env *env, const ZydisDecod
 	    (m == ZYDIS_MNEMONIC_XOR && nops == 2 &&
 	     ((ops[0].size == 8 &&
 	       (ops[0].type == ZYDIS_OPERAND_TYPE_MEMORY || ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER)) ||
-	      ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)))
+	      ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE ||
+	      (ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+	       ops[0].reg.value != ops[1].reg.value)))) /* not the zeroing idiom */
 		note(out, &n, LINEAGE_NOTE_INSN, 0, zi, bits);
 	if ((m == ZYDIS_MNEMONIC_ROL || m == ZYDIS_MNEMONIC_ROR) && nops == 2 &&
 	    ops[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
