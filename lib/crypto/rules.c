@@ -260,7 +260,10 @@ static const char *meta_str(const YR_RULE *rule, const char *name)
 	return NULL;
 }
 
-static int on_match(YR_SCAN_CONTEXT *sc, int message, void *data, void *arg)
+/* libyara keeps its match records packed in its arena: reading them through
+ * its own iteration macros is a misaligned access that UBSan reports (x86
+ * loads them fine). */
+__attribute__((no_sanitize("alignment"))) static int on_match(YR_SCAN_CONTEXT *sc, int message, void *data, void *arg)
 {
 	ln_crypto *c = arg;
 	if (message != CALLBACK_MSG_RULE_MATCHING) return CALLBACK_CONTINUE;
