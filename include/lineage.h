@@ -12,6 +12,7 @@
 #include "lineage/sample.h"
 #include "lineage/crypto.h"
 #include "lineage/traits.h"
+#include "lineage/kb.h"
 #include "lineage/report.h"
 #include "lineage/corpus.h"
 #include "lineage/kinship.h"

@@ -31,6 +31,12 @@ struct lineage_sample {
 	size_t ntraits;
 };
 
+/* A shipped folder (NAME: "rules", "data"): $ENV, the source tree's for a
+ * program run from its build tree, else the installed share/lineage/NAME.
+ * Returns env's value or buf. */
+const char *ln_shipped_dir(char *buf, size_t cap, const char *env, const char *name);
+bool ln_is_dir(const char *p); /* p not NULL */
+
 /* Set the context message and return code. */
 int ln_ctx_error(lineage_ctx *ctx, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

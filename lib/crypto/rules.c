@@ -14,16 +14,6 @@
 #include <unistd.h>
 #include <yara.h>
 
-#ifndef LINEAGE_RULES_SOURCE_DIR
-#define LINEAGE_RULES_SOURCE_DIR ""
-#endif
-#ifndef LINEAGE_RULES_INSTALL_DIR
-#define LINEAGE_RULES_INSTALL_DIR ""
-#endif
-#ifndef LINEAGE_BUILD_DIR
-#define LINEAGE_BUILD_DIR ""
-#endif
-
 /* Findings kept per rule: a table found more often than this is reported
  * this many times. Matches of one rule less than MATCH_SPAN bytes apart
  * (two strings of one table, an OID in two encodings) are one finding. */
@@ -35,39 +25,6 @@ struct lineage_rules {
 	size_t count;
 	char dir[PATH_MAX];
 };
-
-static bool is_dir(const char *p)
-{
-	struct stat st;
-	return p && *p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* The default folder: $LINEAGE_RULES; the source tree for a program run
- * from the build tree; else the installed share/lineage/rules (found next to
- * the executable's prefix first, then at the configured prefix). */
-static const char *default_dir(char *buf, size_t cap)
-{
-	const char *env = getenv("LINEAGE_RULES");
-	if (env && *env) return env;
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = 0;
-		size_t bl = strlen(LINEAGE_BUILD_DIR);
-		if (bl && strncmp(exe, LINEAGE_BUILD_DIR, bl) == 0 && (exe[bl] == '/' || !exe[bl]) &&
-		    is_dir(LINEAGE_RULES_SOURCE_DIR))
-			return LINEAGE_RULES_SOURCE_DIR;
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = 0;
-			if ((size_t)snprintf(buf, cap, "%.*s/../share/lineage/rules", (int)(cap - 32), exe) < cap &&
-			    is_dir(buf))
-				return buf;
-		}
-	}
-	if (is_dir(LINEAGE_RULES_INSTALL_DIR)) return LINEAGE_RULES_INSTALL_DIR;
-	return LINEAGE_RULES_SOURCE_DIR;
-}
 
 typedef struct file_list {
 	char **v;
@@ -108,7 +65,7 @@ static void walk(file_list *l, const char *dir, int depth)
 		char p[PATH_MAX];
 		if ((size_t)snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) >= sizeof(p)) continue;
 		size_t len = strlen(e->d_name);
-		if (is_dir(p))
+		if (ln_is_dir(p))
 			walk(l, p, depth + 1);
 		else if (len > 4 && strcmp(e->d_name + len - 4, ".yar") == 0)
 			list_add(l, p);
@@ -139,8 +96,8 @@ int lineage_rules_load(lineage_rules **out, lineage_ctx *ctx, const char *dir)
 {
 	*out = NULL;
 	char buf[PATH_MAX];
-	if (!dir) dir = default_dir(buf, sizeof(buf));
-	if (!is_dir(dir)) return ln_ctx_error(ctx, LINEAGE_EIO, "%s: no such rules folder", *dir ? dir : "(unset)");
+	if (!dir) dir = ln_shipped_dir(buf, sizeof(buf), "LINEAGE_RULES", "rules");
+	if (!ln_is_dir(dir)) return ln_ctx_error(ctx, LINEAGE_EIO, "%s: no such rules folder", *dir ? dir : "(unset)");
 	file_list files = {0};
 	walk(&files, dir, 0);
 	int rc = 0;
