@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "lineage.h"
+#include "../test_files.h"
 
 static lineage_ctx *ctx;
 static lineage_rules *rules;
@@ -61,10 +62,7 @@ static void write_file(const char *name, const char *text)
 {
 	char p[256];
 	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-	FILE *f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	write_text(p, text);
 }
 
 static void test_rules_load(void **state)

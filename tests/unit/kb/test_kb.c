@@ -14,6 +14,7 @@
 
 #include "lineage.h"
 #include "util/util.h"
+#include "../test_files.h"
 
 static lineage_ctx *ctx;
 static lineage_kb *kb;
@@ -91,14 +92,6 @@ static void test_groups_and_software(void **state)
 	assert_string_equal(s->id, "S0607");
 }
 
-static void write(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void test_errors(void **state)
 {
 	(void)state;
@@ -113,19 +106,19 @@ static void test_errors(void **state)
 	snprintf(p, sizeof(p), "%s/attack", dir);
 	mkdir(p, 0700);
 	snprintf(p, sizeof(p), "%s/attack/enterprise-attack.json", dir);
-	write(p, "{\"techniques\": [1, 2");
+	write_text(p, "{\"techniques\": [1, 2");
 	assert_int_equal(lineage_kb_load(&k, ctx, dir), LINEAGE_EFORMAT);
 	assert_non_null(strstr(lineage_errmsg(ctx), "not valid JSON"));
-	write(p, "{\"techniques\": {}}");
+	write_text(p, "{\"techniques\": {}}");
 	assert_int_equal(lineage_kb_load(&k, ctx, dir), LINEAGE_EFORMAT);
-	write(p, "{\"techniques\": [{\"id\": \"T1\", \"name\": \"x\"}, {\"name\": \"no id\"}], \"groups\": [], "
-	         "\"software\": []}");
+	write_text(p, "{\"techniques\": [{\"id\": \"T1\", \"name\": \"x\"}, {\"name\": \"no id\"}], \"groups\": [], "
+	              "\"software\": []}");
 	assert_int_equal(lineage_kb_load(&k, ctx, dir), LINEAGE_EIO); /* mbc missing */
 	assert_non_null(strstr(lineage_errmsg(ctx), "mbc.json"));
 	snprintf(p, sizeof(p), "%s/mbc", dir);
 	mkdir(p, 0700);
 	snprintf(p, sizeof(p), "%s/mbc/mbc.json", dir);
-	write(p, "{\"behaviors\": [{\"id\": \"F1\", \"name\": \"y\", \"attack\": [\"T1\"]}]}");
+	write_text(p, "{\"behaviors\": [{\"id\": \"F1\", \"name\": \"y\", \"attack\": [\"T1\"]}]}");
 	assert_int_equal(lineage_kb_load(&k, ctx, dir), 0);
 	size_t t, g, s, b;
 	lineage_kb_counts(k, &t, &g, &s, &b);
