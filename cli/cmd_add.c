@@ -189,8 +189,7 @@ int cmd_add(int argc, char **argv)
 	lineage_ctx *ctx;
 	if (lineage_ctx_new(&ctx) != 0) return CLI_EXIT_INTERNAL;
 	lineage_rules *rules = NULL;
-	if (lineage_rules_load(&rules, ctx, rules_dir) != 0) {
-		fprintf(stderr, "lineage: %s\n", lineage_errmsg(ctx));
+	if (!cli_rules(ctx, rules_dir, &rules)) {
 		lineage_ctx_free(ctx);
 		for (size_t i = 0; i < l.n; i++) free(l.v[i]);
 		free(l.v);

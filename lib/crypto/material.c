@@ -160,16 +160,6 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static int b64v(uint8_t ch)
-{
-	if (ch >= 'A' && ch <= 'Z') return ch - 'A';
-	if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
-	if (ch >= '0' && ch <= '9') return ch - '0' + 52;
-	if (ch == '+') return 62;
-	if (ch == '/') return 63;
-	return -1;
-}
-
 /* A PEM block at p: decode its body (up to the END line) into out. */
 static size_t pem_decode(const uint8_t *p, size_t n, uint8_t *out, size_t cap, char *label, size_t lcap)
 {
@@ -183,7 +173,7 @@ static size_t pem_decode(const uint8_t *p, size_t n, uint8_t *out, size_t cap, c
 	int bits = 0;
 	size_t o = 0;
 	for (; i < n && p[i] != '-'; i++) {
-		int v = b64v(p[i]);
+		int v = ln_base64_value(p[i]);
 		if (v < 0) {
 			if (p[i] == '=' || p[i] == '\r' || p[i] == '\n' || p[i] == ' ' || p[i] == '\\') continue;
 			if (p[i] == 'n' && i && p[i - 1] == '\\') continue;

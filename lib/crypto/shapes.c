@@ -458,6 +458,30 @@ static void track_addr(const shaper *s, addrmap *am, const dins *d)
 		am_kill(am, w);
 }
 
+/* The registers holding constant data's address on entry to a loop at
+ * head: followed over the function's code before it, decoded one
+ * instruction at a time (the loop's own decoding in s->buf stays). */
+static void track_before(shaper *s, const lineage_function *fn, uint64_t head, addrmap *am)
+{
+	am->n = 0;
+	dins d;
+	size_t n = 0;
+	for (uint32_t b = 0; b < fn->nblocks && n < MAX_LOOP_INSNS; b++) {
+		const lineage_block *bl = &fn->blocks[b];
+		if (bl->start < fn->address || bl->start >= head) continue;
+		const uint8_t *p;
+		uint64_t avail;
+		if (lineage_binary_va_bytes(&p, &avail, s->c->bin, bl->start) != 0) continue;
+		uint64_t len = bl->size < avail ? bl->size : avail, off = 0;
+		for (; off < len && n < MAX_LOOP_INSNS; n++) {
+			if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&s->dec, p + off, len - off, &d.zi, d.ops))) break;
+			d.va = bl->start + off;
+			off += d.zi.length;
+			track_addr(s, am, &d);
+		}
+	}
+}
+
 /* The address of the constant data a memory operand reads through a
  * mapped base register or an absolute displacement, or 0. */
 static uint64_t key_addr(const shaper *s, const addrmap *am, const ZydisDecodedOperand *o)
@@ -707,11 +731,7 @@ static void shapes_of(shaper *s, const lineage_function *fn)
 				rc4_done = true;
 			}
 			if (xor8 && !xor_done) {
-				/* the key's address may be set before the loop */
-				size_t pre = decode_range(s, fn, fn->address, t);
-				am.n = 0;
-				for (size_t i = 0; i < pre; i++) track_addr(s, &am, &s->buf[i]);
-				n = decode_blocks(s, fn, s->L->mark, 0, 0);
+				track_before(s, fn, t, &am); /* the key's address may be set before the loop */
 				xkey k;
 				memset(&k, 0, sizeof(k));
 				if (xor_loop(s, n, &am, &k)) {
@@ -730,7 +750,6 @@ static void shapes_of(shaper *s, const lineage_function *fn)
 				}
 			}
 			if (rot && !hash_done) {
-				n = decode_blocks(s, fn, s->L->mark, 0, 0);
 				if (hash_loop(s, n) == 13) {
 					lineage_crypto_finding *f =
 					        ln_crypto_add(s->c, "api-hash", "ror13", "code", "code:ror13-hash-loop",

@@ -32,6 +32,8 @@ typedef struct ln_fp_insn_env {
 	void *arg;
 	const lineage_section *last; /* cache: the section found last */
 } ln_fp_insn_env;
+/* The mapped section holding va, the one found last tried first; NULL. */
+const lineage_section *ln_fp_section_at(ln_fp_insn_env *env, uint64_t va);
 /* Write up to LN_FP_INSN_FEATURES features of the instruction at va to out;
  * returns how many. */
 size_t ln_fp_insn_features(uint32_t *out, ln_fp_insn_env *env, const ZydisDecodedInstruction *zi,

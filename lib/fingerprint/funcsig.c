@@ -77,7 +77,7 @@ static uint64_t hash_str(const char *s)
  * taken); writable data is known only by its place in its section. */
 /* The mapped section holding va; the one found last is tried first (most
  * references go to .rodata and .data). */
-static const lineage_section *section_at(ln_fp_insn_env *env, uint64_t va)
+const lineage_section *ln_fp_section_at(ln_fp_insn_env *env, uint64_t va)
 {
 	const lineage_section *s = env->last;
 	if (s && va >= s->vaddr && va - s->vaddr < s->vsize) return s;
@@ -89,7 +89,7 @@ static const lineage_section *section_at(ln_fp_insn_env *env, uint64_t va)
 static void data_ref(feats *f, ln_fp_insn_env *env, uint64_t t, unsigned size, bool load)
 {
 	const lineage_binary *bin = env->bin;
-	const lineage_section *sec = section_at(env, t);
+	const lineage_section *sec = ln_fp_section_at(env, t);
 	if (!sec || !(sec->flags & LINEAGE_SEC_ALLOC) || (sec->flags & LINEAGE_SEC_EXEC)) return;
 	if (sec->flags & LINEAGE_SEC_WRITE) {
 		const lineage_import *im = load && env->slot_import ? env->slot_import(env->arg, t) : NULL;
@@ -144,7 +144,7 @@ size_t ln_fp_insn_features(uint32_t *out, ln_fp_insn_env *env, const ZydisDecode
 			if (op->imm.is_relative || stack_adjust) continue;
 			uint64_t k = imm_key(op);
 			if (k == 0 || k == 1 || k == 0xffffffffu) continue;
-			if (bin->bits == 32 && k >= 0x10000 && section_at(env, k)) {
+			if (bin->bits == 32 && k >= 0x10000 && ln_fp_section_at(env, k)) {
 				data_ref(f, env, k, 0, false);
 				continue;
 			}

@@ -41,11 +41,7 @@ static bool insn_class(ZydisMnemonic m)
 
 static bool in_data(ln_fp_insn_env *env, uint64_t t)
 {
-	const lineage_section *s = env->last;
-	if (!s || t < s->vaddr || t - s->vaddr >= s->vsize) {
-		s = lineage_binary_section_at(env->bin, t);
-		if (s) env->last = s;
-	}
+	const lineage_section *s = ln_fp_section_at(env, t);
 	return s && (s->flags & LINEAGE_SEC_ALLOC) && !(s->flags & LINEAGE_SEC_EXEC);
 }
 

@@ -329,16 +329,6 @@ static int parse_headers(pe_ctx *pc)
 	return 0;
 }
 
-static int b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+') return 62;
-	if (c == '/') return 63;
-	return -1;
-}
-
 /* A string from the COFF string table at offset off; NULL when invalid. */
 static const char *strtab_str(const pe_ctx *pc, uint64_t off, size_t *len)
 {
@@ -371,7 +361,7 @@ static const char *section_name(pe_ctx *pc, const uint8_t *raw)
 		bool ok = true;
 		if (raw[1] == '/') {
 			for (size_t i = 2; i < n && ok; i++) {
-				int d = b64_value((char)raw[i]);
+				int d = ln_base64_value((unsigned char)raw[i]);
 				ok = d >= 0;
 				v = v * 64 + (uint64_t)(d < 0 ? 0 : d);
 			}

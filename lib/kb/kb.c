@@ -30,19 +30,25 @@ struct lineage_kb {
 	table groups, software, behaviors;
 };
 
-/* Lower case, letters and digits only: "HIDDEN-COBRA" and "Hidden Cobra" meet. */
-static char *normalize(ln_arena *a, const char *s)
+/* Lower case, letters and digits only, into o (cap > 0): "HIDDEN-COBRA" and
+ * "Hidden Cobra" meet. Returns the length. */
+static size_t norm_into(char *o, size_t cap, const char *s)
 {
-	size_t n = strlen(s);
-	char *o = ln_arena_alloc_raw(a, n + 1);
-	if (!o) return NULL;
 	size_t k = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	for (const unsigned char *p = (const unsigned char *)s; *p && k + 1 < cap; p++) {
+		unsigned char c = *p;
 		if (c >= 'A' && c <= 'Z') c = (unsigned char)(c - 'A' + 'a');
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80) o[k++] = (char)c;
 	}
 	o[k] = 0;
+	return k;
+}
+
+static char *normalize(ln_arena *a, const char *s)
+{
+	size_t cap = strlen(s) + 1;
+	char *o = ln_arena_alloc_raw(a, cap);
+	if (o) norm_into(o, cap, s);
 	return o;
 }
 
@@ -134,14 +140,7 @@ static const lineage_kb_entry *table_find(const lineage_kb *kb, const table *t, 
 {
 	if (!kb || !q) return NULL;
 	char buf[256];
-	size_t k = 0;
-	for (const unsigned char *p = (const unsigned char *)q; *p && k + 1 < sizeof(buf); p++) {
-		unsigned char c = *p;
-		if (c >= 'A' && c <= 'Z') c = (unsigned char)(c - 'A' + 'a');
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80) buf[k++] = (char)c;
-	}
-	buf[k] = 0;
-	if (!k) return NULL;
+	if (!norm_into(buf, sizeof(buf), q)) return NULL;
 	/* the first key equal to the query; when an alias names two entries
 	 * (ATT&CK has a few), the entry whose own name or id it is wins */
 	size_t lo = 0, hi = t->nkeys;
@@ -156,18 +155,8 @@ static const lineage_kb_entry *table_find(const lineage_kb *kb, const table *t, 
 	for (size_t i = lo; i < t->nkeys && !strcmp(t->keys[i].norm, buf); i++) {
 		const lineage_kb_entry *e = &t->v[t->keys[i].entry];
 		char nm[256], id[64];
-		size_t a = 0, b = 0;
-		for (const char *p = e->name; *p && a + 1 < sizeof(nm); p++)
-			if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
-				nm[a++] = *p;
-			else if (*p >= 'A' && *p <= 'Z')
-				nm[a++] = (char)(*p - 'A' + 'a');
-		for (const char *p = e->id; *p && b + 1 < sizeof(id); p++)
-			if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
-				id[b++] = *p;
-			else if (*p >= 'A' && *p <= 'Z')
-				id[b++] = (char)(*p - 'A' + 'a');
-		nm[a] = id[b] = 0;
+		norm_into(nm, sizeof(nm), e->name);
+		norm_into(id, sizeof(id), e->id);
 		if (!strcmp(nm, buf) || !strcmp(id, buf)) return e;
 	}
 	return &t->v[t->keys[lo].entry];

@@ -27,6 +27,7 @@ typedef struct mfamily {
 	lineage_match_family pub;
 	uint32_t last_q, weigh_q; /* last query function counted / weighed, + 1 */
 	uint32_t rank;            /* position after sorting */
+	bool best_set;            /* met through traits only: its best sample chosen */
 } mfamily;
 
 /* A stored function read through the band index, kept: generic functions
@@ -551,32 +552,29 @@ static void score_traits(matcher *m, const lineage_trait *qt, double *tw, uint32
 	msample *smp = m->samples.items;
 	mfamily *fam = m->families.items;
 	double *strong = ln_calloc(nfam + 1, sizeof(double)), *weak = ln_calloc(nfam + 1, sizeof(double));
-	uint32_t *stamp = ln_calloc(nfam + 1, sizeof(uint32_t));
-	if (!strong || !weak || !stamp) goto done;
+	uint32_t *stamp = ln_calloc(nfam + 1, sizeof(uint32_t));   /* trait + 1 that last met the family */
+	uint32_t *holders = ln_calloc(nfam + 1, sizeof(uint32_t)); /* the families of one trait */
+	if (!strong || !weak || !stamp || !holders) goto done;
 	for (size_t f = 0; f < nfam; f++) strong[f] = 1.0;
 	for (size_t a = 0; a < n;) {
-		size_t b = a;
 		uint32_t tr = th[a].trait, families = 0;
-		for (; b < n && th[b].trait == tr; b++) {
-			uint32_t f = smp[th[b].sample].family;
+		for (; a < n && th[a].trait == tr; a++) { /* each family once per trait */
+			uint32_t f = smp[th[a].sample].family;
 			if (fam[f].pub.library || stamp[f] == tr + 1) continue;
 			stamp[f] = tr + 1;
-			families++;
+			holders[families++] = f;
 		}
 		double w = families ? trait_weight(qt[tr].kind) / families : 0;
 		tw[tr] = w;
 		tf[tr] = families;
-		for (size_t k = a; k < b; k++) { /* each family once per trait */
-			uint32_t f = smp[th[k].sample].family;
-			if (fam[f].pub.library || stamp[f] == UINT32_MAX - tr) continue;
-			stamp[f] = UINT32_MAX - tr;
-			fam[f].pub.ntraits++;
+		for (uint32_t k = 0; k < families; k++) {
+			mfamily *f = &fam[holders[k]];
+			f->pub.ntraits++;
 			if (qt[tr].kind >= LINEAGE_TRAIT_VARIANT)
-				strong[f] *= 1.0 - w;
+				strong[holders[k]] *= 1.0 - w;
 			else
-				weak[f] += w;
+				weak[holders[k]] += w;
 		}
-		a = b;
 	}
 	for (size_t f = 0; f < nfam; f++)
 		if (fam[f].pub.ntraits)
@@ -585,6 +583,7 @@ done:
 	ln_free(strong);
 	ln_free(weak);
 	ln_free(stamp);
+	ln_free(holders);
 }
 
 static int cmp_trait_ev(const void *x, const void *y)
@@ -657,9 +656,9 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_
 	const thit *th = m->thits.items;
 	for (size_t k = 0; k < m->thits.len; k++) {
 		mfamily *f = &fam[smp[th[k].sample].family];
-		if (!f->pub.nfunctions && !f->pub.nsamples && f->pub.ntraits && !f->rank) {
+		if (!f->pub.nfunctions && f->pub.ntraits && !f->best_set) {
 			f->pub.best_sample = where[th[k].sample];
-			f->rank = 1; /* set: reset below */
+			f->best_set = true;
 		}
 	}
 	lineage_match_family *fams = ln_arena_alloc(m->arena, (nf + 1) * sizeof(*fams));

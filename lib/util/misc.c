@@ -128,3 +128,13 @@ void ln_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const v
 {
 	if (n > 1) qsort(base, n, size, cmp);
 }
+
+int ln_base64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z') return c - 'A';
+	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+	if (c >= '0' && c <= '9') return c - '0' + 52;
+	if (c == '+') return 62;
+	if (c == '/') return 63;
+	return -1;
+}

@@ -171,6 +171,8 @@ uint64_t ln_now_ms(void);
 double ln_entropy(const uint8_t *p, size_t n);
 /* Lower-case hex of bytes into out (2n+1 chars). */
 void ln_hex(char *out, const uint8_t *p, size_t n);
+/* The value of a standard Base64 digit, or -1. */
+int ln_base64_value(unsigned char c);
 /* Printable-ASCII check of a name; replaces control bytes in a copy. */
 char *ln_arena_sanitize(ln_arena *a, const char *s, size_t n);
 
