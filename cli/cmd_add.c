@@ -23,7 +23,8 @@ static void usage(FILE *f)
 	           "  --db PATH        the corpus (default ./lineage.db; created when missing)\n"
 	           "  -j, --jobs N     analysis workers (default: the number of cores)\n"
 	           "  -q, --quiet      no progress bar\n"
-	           "  --rules DIR      YARA rules for the crypto axis (default: the installed rules/)\n"
+	           "  --rules DIR      rule folder: YARA (.yar) and capability (.yml) rules (default: the\n"
+	           "                   installed rules/)\n"
 	           "  -h, --help       this help\n");
 }
 
@@ -70,8 +71,9 @@ static void *worker(void *arg)
 		lineage_sample *s = NULL;
 		int rc = lineage_sample_load_file(&s, ctx, path);
 		if (rc == 0)
-			rc = lineage_sample_analyze(
-			        s, ctx, LINEAGE_ANALYZE_CODE | LINEAGE_ANALYZE_HASHES | LINEAGE_ANALYZE_CRYPTO);
+			rc = lineage_sample_analyze(s, ctx,
+			                            LINEAGE_ANALYZE_CODE | LINEAGE_ANALYZE_HASHES |
+			                                    LINEAGE_ANALYZE_CRYPTO | LINEAGE_ANALYZE_CAPABILITIES);
 		int added = 0;
 		pthread_mutex_lock(&j->lock);
 		if (rc == 0) rc = lineage_corpus_add(j->corpus, ctx, s, &j->labels, &added);

@@ -27,7 +27,8 @@ static void usage(FILE *f)
 	        "  --near T           near-duplicate threshold on the estimated Jaccard similarity (default %.2f)\n"
 	        "  --all              every matched function as evidence (default: the 10 heaviest per family)\n"
 	        "  --exclude-self     leave a file's own stored copy out (match a corpus member against the rest)\n"
-	        "  --rules DIR        YARA rules for the crypto axis (default: the installed rules/)\n"
+	        "  --rules DIR        rule folder: YARA (.yar) and capability (.yml) rules (default: the\n"
+	        "                     installed rules/)\n"
 	        "  -h, --help         this help\n\n"
 	        "Exit status: 0 when every file was matched (whatever the verdict), 1 when a file failed,\n"
 	        "2 on a bad command line, 3 when the rules cannot be loaded, 4 when the corpus cannot be read.\n",
@@ -51,11 +52,14 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 			vf = i;
 			break;
 		}
-	if (m->verdict && m->verdict_axis && !strcmp(m->verdict_axis, "crypto")) {
+	if (m->verdict && m->verdict_axis && strcmp(m->verdict_axis, "code")) {
 		const lineage_match_family *f = &m->families[vf];
-		printf("  verdict   %s%s%s%s (crypto score %.3f >= %.2f: %zu traits shared, code score %.3f)\n",
-		       m->verdict, f->actor[0] ? " (actor: " : "", f->actor, f->actor[0] ? ")" : "", f->crypto_score,
-		       LINEAGE_CRYPTO_VERDICT_THRESHOLD, f->ntraits, f->score);
+		bool crypto = !strcmp(m->verdict_axis, "crypto");
+		printf("  verdict   %s%s%s%s (%s score %.3f >= %.2f: %zu traits shared, code score %.3f)\n", m->verdict,
+		       f->actor[0] ? " (actor: " : "", f->actor, f->actor[0] ? ")" : "", m->verdict_axis,
+		       crypto ? f->crypto_score : f->destruction_score,
+		       crypto ? LINEAGE_CRYPTO_VERDICT_THRESHOLD : LINEAGE_DESTRUCTION_VERDICT_THRESHOLD, f->ntraits,
+		       f->score);
 	} else if (m->verdict) {
 		const lineage_match_family *f = &m->families[0];
 		printf("  verdict   %s%s%s%s (code score %.3f >= %.2f: %zu functions, %llu instructions shared "
@@ -63,36 +67,42 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 		       m->verdict, f->actor[0] ? " (actor: " : "", f->actor, f->actor[0] ? ")" : "", m->score,
 		       m->threshold, f->nfunctions - f->nlibrary, (unsigned long long)f->shared_insns);
 	} else if (m->nfamilies) {
-		double best_crypto = 0;
-		for (size_t i = 0; i < m->nfamilies; i++)
+		double best_crypto = 0, best_destruction = 0;
+		for (size_t i = 0; i < m->nfamilies; i++) {
 			if (m->families[i].crypto_score > best_crypto) best_crypto = m->families[i].crypto_score;
+			if (m->families[i].destruction_score > best_destruction)
+				best_destruction = m->families[i].destruction_score;
+		}
 		printf("  verdict   no known relative (nearest: %s, code score %.3f < %.2f or under %d shared "
-		       "instructions; best crypto score %.3f < %.2f)\n",
+		       "instructions; best crypto score %.3f < %.2f, destruction %.3f < %.2f)\n",
 		       family_name(m, &m->families[0]), m->score, m->threshold, LINEAGE_VERDICT_MIN_INSNS, best_crypto,
-		       LINEAGE_CRYPTO_VERDICT_THRESHOLD);
+		       LINEAGE_CRYPTO_VERDICT_THRESHOLD, best_destruction, LINEAGE_DESTRUCTION_VERDICT_THRESHOLD);
 	} else {
 		printf("  verdict   no known relative (nothing shared with the corpus)\n");
 	}
 	size_t nf = m->nfamilies < 5 ? m->nfamilies : 5;
 	if (nf)
-		printf("  families  %-28s %6s %8s %9s %6s %8s %7s\n", "", "score", "samples", "functions", "exact",
-		       "library", "crypto");
+		printf("  families  %-28s %6s %8s %9s %6s %8s %7s %7s\n", "", "score", "samples", "functions", "exact",
+		       "library", "crypto", "destr.");
 	for (size_t i = 0; i < nf; i++) {
 		const lineage_match_family *f = &m->families[i];
-		printf("    %zu. %-32.32s %6.3f %8zu %9zu %6zu %8zu %7.3f\n", i + 1, family_name(m, f), f->score,
-		       f->nsamples, f->nfunctions, f->nexact, f->nlibrary, f->crypto_score);
+		printf("    %zu. %-32.32s %6.3f %8zu %9zu %6zu %8zu %7.3f %7.3f\n", i + 1, family_name(m, f), f->score,
+		       f->nsamples, f->nfunctions, f->nexact, f->nlibrary, f->crypto_score, f->destruction_score);
 	}
-	/* the crypto traits shared with the verdict's (or the nearest) family */
-	size_t tshown = 0;
-	for (size_t i = 0; i < m->ntraits && tshown < 8; i++) {
-		const lineage_match_trait *t = &m->traits[i];
-		if (t->family != vf) continue;
-		if (!tshown++)
-			printf("  crypto    %s: shared traits, kind, weight (kind weight / families holding it), a "
-			       "sample\n",
-			       family_name(m, &m->families[vf]));
-		printf("    %-8s %5.3f %u fam.  %s  (%.16s %s)\n", lineage_trait_kind_name(t->kind), t->weight,
-		       t->nfamilies, t->detail, m->samples[t->sample].sha256, m->samples[t->sample].path);
+	/* the traits shared with the verdict's (or the nearest) family, per axis */
+	static const char *const axes[] = {"crypto", "destruction"};
+	for (size_t ax = 0; ax < 2; ax++) {
+		size_t tshown = 0;
+		for (size_t i = 0; i < m->ntraits && tshown < 8; i++) {
+			const lineage_match_trait *t = &m->traits[i];
+			if (t->family != vf || strcmp(t->axis, axes[ax])) continue;
+			if (!tshown++)
+				printf("  %-9s %s: shared traits, kind, weight (kind weight / families holding it), a "
+				       "sample\n",
+				       ax ? "destruct." : "crypto", family_name(m, &m->families[vf]));
+			printf("    %-8s %5.3f %u fam.  %s  (%.16s %s)\n", lineage_trait_kind_name(t->kind), t->weight,
+			       t->nfamilies, t->detail, m->samples[t->sample].sha256, m->samples[t->sample].path);
+		}
 	}
 	for (size_t i = 0; i < m->nlibraries && i < 5; i++)
 		printf("  library   %s: %zu functions (%.1f%% of the code) marked as library code\n",

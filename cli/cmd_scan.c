@@ -23,7 +23,8 @@ static void scan_usage(FILE *f)
 	           "  --blocks           include each function's basic blocks and edges in the JSON\n"
 	           "  --max-time MS      wall-time budget per file in milliseconds (default 60000)\n"
 	           "  --max-insns N      instruction budget per file (default 100000000)\n"
-	           "  --rules DIR        YARA rules for the crypto axis (default: the installed rules/)\n"
+	           "  --rules DIR        rule folder: YARA (.yar) and capability (.yml) rules (default: the\n"
+	           "                     installed rules/)\n"
 	           "  -h, --help         this help\n\n"
 	           "Exit status: 0 every file scanned, 1 a file could not be scanned (the rest were), 2 usage,\n"
 	           "3 the rules cannot be loaded.\n");
@@ -153,6 +154,67 @@ static void print_crypto(const lineage_sample *s)
 	if (n > shown) printf("    ... %zu more findings (--json lists all)\n", n - shown);
 }
 
+static void print_evidence(const lineage_evidence *e)
+{
+	printf("      %-8s %s", e->feature, e->value ? e->value : "");
+	if (e->detail) printf(" (%s)", e->detail);
+	if (e->flags & LINEAGE_EVIDENCE_HAS_VA)
+		printf(" at 0x%llx", (unsigned long long)e->va);
+	else if (e->flags & LINEAGE_EVIDENCE_HAS_OFFSET)
+		printf(" at offset 0x%llx", (unsigned long long)e->offset);
+	if (e->reaches) printf(" -> %s at 0x%llx", e->reaches, (unsigned long long)e->reaches_va);
+	printf("\n");
+}
+
+/* The capabilities (destruction axis): methods first, then the support
+ * capabilities, each with its ATT&CK/MBC ids and the evidence that fired. */
+static void print_capabilities(const lineage_sample *s)
+{
+	size_t n, ne, ni;
+	const lineage_capability *c = lineage_sample_capabilities(s, &n);
+	const lineage_embedded *m = lineage_sample_embedded(s, &ne);
+	const lineage_ioctl_use *io = lineage_sample_ioctls(s, &ni);
+	if (!n && !ne && !ni) {
+		printf("  capabilities none found\n");
+		return;
+	}
+	size_t methods = 0;
+	for (size_t i = 0; i < n; i++) methods += !c[i].support;
+	printf("  capabilities %zu (%zu destruction method%s, %zu supporting)", n, methods, methods == 1 ? "" : "s",
+	       n - methods);
+	if (n) printf("; what the code can do, not what it is for");
+	printf("\n");
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			if ((int)c[i].support != pass) continue;
+			printf("    %-7s %s  %s", c[i].support ? "support" : "method", c[i].id, c[i].name);
+			for (size_t k = 0; k < c[i].nattack; k++) printf("%s%s", k ? " " : " [", c[i].attack[k]);
+			for (size_t k = 0; k < c[i].nmbc; k++)
+				printf("%s%s", k || c[i].nattack ? " " : " [", c[i].mbc[k]);
+			printf("%s\n", c[i].nattack || c[i].nmbc ? "]" : "");
+			if (c[i].embedded >= 0 && (size_t)c[i].embedded < ne)
+				printf("      in the embedded %s at offset 0x%llx (%s)\n", m[c[i].embedded].kind,
+				       (unsigned long long)m[c[i].embedded].offset, m[c[i].embedded].where);
+			if (c[i].function_scope && c[i].function)
+				printf("      in 0x%llx%s%s%s\n", (unsigned long long)c[i].function,
+				       c[i].function_name ? " " : "", c[i].function_name ? c[i].function_name : "",
+				       c[i].nfunctions > 1 ? " and other functions" : "");
+			for (size_t k = 0; k < c[i].nevidence && k < 8; k++) print_evidence(&c[i].evidence[k]);
+			if (c[i].nevidence > 8) printf("      ... %zu more (--json lists them)\n", c[i].nevidence - 8);
+		}
+	for (size_t i = 0; i < ni;) {
+		size_t j = i;
+		printf("  ioctls     in 0x%llx:", (unsigned long long)io[i].function);
+		for (; j < ni && io[j].function == io[i].function; j++) printf(" %s%s", j > i ? "> " : "", io[j].name);
+		printf("\n");
+		i = j;
+	}
+	for (size_t i = 0; i < ne; i++)
+		printf("  embedded   %s %s, %llu bytes at offset 0x%llx, sha256 %s, %zu capabilities\n", m[i].kind,
+		       m[i].where, (unsigned long long)m[i].size, (unsigned long long)m[i].offset, m[i].sha256,
+		       m[i].ncapabilities);
+}
+
 static void print_text(const lineage_sample *s)
 {
 	const lineage_binary *b = lineage_sample_binary(s);
@@ -165,6 +227,7 @@ static void print_text(const lineage_sample *s)
 	print_hashes(lineage_sample_hashes(s), b);
 	if (b->format == LINEAGE_FORMAT_RAW) {
 		print_crypto(s); /* shellcode and dumps: the byte patterns still apply */
+		print_capabilities(s);
 		return;
 	}
 	if (b->has_entry) printf("  entry      0x%llx\n", (unsigned long long)b->entry);
@@ -178,6 +241,7 @@ static void print_text(const lineage_sample *s)
 	       cut ? ", cut by the budget: " : "", cut ? cut : "");
 	print_artifacts(b);
 	print_crypto(s);
+	print_capabilities(s);
 	for (size_t i = 0; i < b->nwarnings && i < 20; i++)
 		printf("  warning    %s: %s\n", b->warnings[i].area, b->warnings[i].message);
 	if (b->nwarnings > 20) printf("  warning    ... %zu more\n", b->nwarnings - 20);

@@ -33,4 +33,9 @@ run build/lineage match --db "$db" /usr/bin/dir /usr/bin/install $w64/12-posix/l
 
 # the crypto axis on a real program: which algorithms cksum carries, where, and how each was recognized
 echo "\$ build/lineage scan /usr/bin/cksum   (the crypto lines)"
-build/lineage scan /usr/bin/cksum | sed -n '/^  crypto/,$p'
+build/lineage scan /usr/bin/cksum | sed -n '/^  crypto/,/^  capabilities/{/^  capabilities/!p}'
+
+# the destruction axis on a real disk tool: what it can do (with ATT&CK ids and the evidence), not a verdict
+echo
+echo "\$ build/lineage scan /usr/sbin/blkdiscard   (the capability lines)"
+build/lineage scan /usr/sbin/blkdiscard | sed -n '/^  capabilities/,$p'

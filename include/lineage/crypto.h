@@ -13,37 +13,11 @@
 #ifndef LINEAGE_CRYPTO_H
 #define LINEAGE_CRYPTO_H
 
-#include "sample.h"
+#include "rules.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/** A compiled rule set (YARA rules); immutable once loaded, so one set may
- *  serve several contexts and threads at once. */
-typedef struct lineage_rules lineage_rules;
-
-/**
- * Load and compile every *.yar file under @p dir (recursively, in name order).
- * @param dir NULL for the default: $LINEAGE_RULES when set; the rules of the
- *        source tree for a program run from the build tree it was built in;
- *        else share/lineage/rules beside the executable's prefix, else under
- *        the configured install prefix.
- * @return 0, LINEAGE_EIO (no such folder or no rule file in it), LINEAGE_EFORMAT
- *         (a rule does not compile: the message names the file and line) or
- *         LINEAGE_ENOMEM.
- */
-LINEAGE_API int lineage_rules_load(lineage_rules **out, lineage_ctx *ctx, const char *dir);
-/** Free a rule set; NULL is a no-op. */
-LINEAGE_API void lineage_rules_free(lineage_rules *r);
-/** Number of rules in the set. */
-LINEAGE_API size_t lineage_rules_count(const lineage_rules *r);
-/** The folder the rules were read from (borrowed). */
-LINEAGE_API const char *lineage_rules_dir(const lineage_rules *r);
-/** Use @p r (borrowed: it must outlive the context's use of it) for the
- *  analyses of @p ctx. Without it, the first analysis that needs rules loads
- *  the default set into the context. */
-LINEAGE_API void lineage_ctx_set_rules(lineage_ctx *ctx, const lineage_rules *r);
 
 /** Finding flags. */
 enum {

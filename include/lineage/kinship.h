@@ -94,10 +94,11 @@ typedef struct lineage_match_family {
 	size_t nsamples;    /**< its samples that share code with the query */
 	size_t nfunctions;  /**< query functions matched in the family */
 	size_t nexact;
-	size_t nlibrary;       /**< of those, library code */
-	uint64_t shared_insns; /**< instructions of those functions, library code excluded */
-	double crypto_score;   /**< the crypto axis: 0..1 from the traits shared (lineage_match_trait) */
-	size_t ntraits;        /**< traits the query shares with the family */
+	size_t nlibrary;          /**< of those, library code */
+	uint64_t shared_insns;    /**< instructions of those functions, library code excluded */
+	double crypto_score;      /**< the crypto axis: 0..1 from the traits shared (lineage_match_trait) */
+	double destruction_score; /**< the destruction axis: 0..1 from its traits shared, the same way */
+	size_t ntraits;           /**< traits the query shares with the family */
 } lineage_match_family;
 
 /** Trait weights before division by the number of families holding the
@@ -112,12 +113,16 @@ typedef struct lineage_match_family {
 /** A family with no code verdict is the verdict when its crypto score
  *  reaches this: shared key material, or several custom variants. */
 #define LINEAGE_CRYPTO_VERDICT_THRESHOLD 0.50
+/** Nor crypto: a family is the verdict when its destruction score reaches
+ *  this (shared variants: the same scripts and command lines, extension list
+ *  or embedded driver; capabilities alone stay under it). */
+#define LINEAGE_DESTRUCTION_VERDICT_THRESHOLD 0.50
 
 /** A trait the query shares with a family (lineage/traits.h). */
 typedef struct lineage_match_trait {
 	size_t family;      /**< index into lineage_match.families */
 	size_t sample;      /**< index into lineage_match.samples: a sample of the family holding it */
-	const char *axis;   /**< "crypto" */
+	const char *axis;   /**< "crypto" or "destruction" */
 	const char *token;  /**< the shared trait */
 	const char *detail; /**< the query's description of it */
 	uint32_t kind;      /**< LINEAGE_TRAIT_* */
@@ -154,7 +159,8 @@ typedef struct lineage_match {
 	uint64_t query_insns;              /**< instructions of the non-library functions: the score's denominator */
 	double threshold;                  /**< the verdict threshold used */
 	const char *verdict;               /**< the family, or NULL: no known relative */
-	const char *verdict_axis;          /**< "code" or "crypto": what decided the verdict; NULL with none */
+	const char *verdict_axis;          /**< "code", "crypto" or "destruction": what decided the verdict;
+	                                        NULL with none */
 	const lineage_match_trait *traits; /**< shared traits, by family (ranked) then weight */
 	size_t ntraits;
 	double score;       /**< the best family's score */

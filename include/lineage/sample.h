@@ -26,10 +26,13 @@ typedef struct lineage_file_hashes {
 
 /** What lineage_sample_analyze() does. */
 enum {
-	LINEAGE_ANALYZE_CODE = 1u << 0,   /**< disassemble and fingerprint functions */
-	LINEAGE_ANALYZE_HASHES = 1u << 1, /**< file hashes (sha256, md5, imphash, ssdeep, TLSH) */
-	LINEAGE_ANALYZE_CRYPTO = 1u << 2, /**< the crypto axis (lineage/crypto.h); reads the code
+	LINEAGE_ANALYZE_CODE = 1u << 0,         /**< disassemble and fingerprint functions */
+	LINEAGE_ANALYZE_HASHES = 1u << 1,       /**< file hashes (sha256, md5, imphash, ssdeep, TLSH) */
+	LINEAGE_ANALYZE_CRYPTO = 1u << 2,       /**< the crypto axis (lineage/crypto.h); reads the code
 	                                       when LINEAGE_ANALYZE_CODE runs too, else bytes only */
+	LINEAGE_ANALYZE_CAPABILITIES = 1u << 3, /**< capability rules: the destruction axis
+	                                             (lineage/capability.h); function-scope rules
+	                                             need LINEAGE_ANALYZE_CODE too */
 	LINEAGE_ANALYZE_ALL = 0x7fffffff
 };
 
@@ -52,7 +55,8 @@ LINEAGE_API int lineage_sample_load_memory(lineage_sample **out, lineage_ctx *ct
  * Run the analysis stages selected by @p what (LINEAGE_ANALYZE_*).
  * Budget exhaustion is not an error: the result is partial and
  * lineage_sample_budget_hit() says which budget.
- * @return 0, LINEAGE_ENOMEM, or for LINEAGE_ANALYZE_CRYPTO the errors of
+ * @return 0, LINEAGE_ENOMEM, or for LINEAGE_ANALYZE_CRYPTO and
+ *         LINEAGE_ANALYZE_CAPABILITIES the errors of
  *         lineage_rules_load() when the context has no rule set yet and the
  *         default one cannot be loaded.
  */

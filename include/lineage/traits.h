@@ -16,19 +16,23 @@ extern "C" {
 
 /** How much sharing a trait says about kinship, weakest first. */
 enum {
-	LINEAGE_TRAIT_COMMON = 0,  /**< an algorithm or capability many programs have ("carries AES") */
-	LINEAGE_TRAIT_BUILD = 1,   /**< how it is built ("AES from 32-bit big-endian T-tables") */
-	LINEAGE_TRAIT_VARIANT = 2, /**< a custom variant ("API names hashed with ROR13", a 1-byte XOR key) */
+	LINEAGE_TRAIT_COMMON = 0,  /**< an algorithm or capability many programs have ("carries AES",
+	                            *   "can delete a drive layout") */
+	LINEAGE_TRAIT_BUILD = 1,   /**< how it is built ("AES from 32-bit big-endian T-tables", the
+	                            *   device path string, an IOCTL sequence) */
+	LINEAGE_TRAIT_VARIANT = 2, /**< a custom variant ("API names hashed with ROR13", a 1-byte XOR key,
+	                            *   a command line or script's wording, an extension list, an
+	                            *   embedded driver) */
 	LINEAGE_TRAIT_MATERIAL = 3 /**< key material or a custom table: an RSA key, a custom Base64
 	                            *   alphabet, a multi-byte XOR key */
 };
 
 /** Bumped when the traits drawn from a file change: a corpus sample stored
  *  with an older version gets its traits again when it is added again. */
-#define LINEAGE_TRAITS_VERSION 1
+#define LINEAGE_TRAITS_VERSION 2 /* 2: the destruction axis */
 
 typedef struct lineage_trait {
-	const char *axis;   /**< "crypto" (later "destruction", "infrastructure") */
+	const char *axis;   /**< "crypto", "destruction" (later "infrastructure") */
 	const char *token;  /**< "crypto:material:alphabet:ZYX...": equal tokens, same trait */
 	const char *detail; /**< one line for a human */
 	uint32_t kind;      /**< LINEAGE_TRAIT_* */

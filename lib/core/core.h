@@ -29,6 +29,19 @@ struct lineage_sample {
 	size_t ncrypto;
 	struct lineage_trait *traits; /* of every axis analysed, sorted by token, in the arena */
 	size_t ntraits;
+	struct ln_yhit *yhits; /* the rule set's YARA matches (lib/rules), once per sample */
+	size_t nyhits;
+	bool yara_done;
+	struct ln_string *strings; /* printable strings, on first use (ln_sample_strings) */
+	size_t nstrings;
+	bool strings_done, strings_truncated;
+	struct lineage_capability *caps; /* LINEAGE_ANALYZE_CAPABILITIES */
+	size_t ncaps;
+	struct lineage_embedded *embedded;
+	size_t nembedded;
+	struct lineage_ioctl_use *ioctls;
+	size_t nioctls;
+	int depth; /* 0, or how deep this sample is embedded in the one analysed */
 };
 
 /* A shipped folder (NAME: "rules", "data"): $ENV, the source tree's for a
@@ -36,6 +49,12 @@ struct lineage_sample {
  * Returns env's value or buf. */
 const char *ln_shipped_dir(char *buf, size_t cap, const char *env, const char *name);
 bool ln_is_dir(const char *p); /* p not NULL */
+
+/* The sample's printable strings (ASCII and UTF-16LE, at least 4
+ * characters), found on first use; NULL with *count 0 on OOM. */
+const struct ln_string *ln_sample_strings(lineage_sample *s, size_t *count);
+/* Merge traits into the sample's (sorted by token, one per token). */
+int ln_sample_add_traits(lineage_sample *s, const struct lineage_trait *t, size_t n);
 
 /* Set the context message and return code. */
 int ln_ctx_error(lineage_ctx *ctx, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

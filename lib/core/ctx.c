@@ -1,6 +1,8 @@
 /* The analysis context, its limits and error messages. */
 #include "core.h"
 
+#include "../rules/set.h"
+
 #include "../crypto/crypto.h"
 
 #include <stdarg.h>

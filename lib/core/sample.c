@@ -9,6 +9,8 @@
 #include "../disasm/disasm.h"
 #include "../fingerprint/fingerprint.h"
 #include "../format/format.h"
+#include "../rules/set.h"
+#include "lineage/traits.h"
 
 static int sample_from_bytes(lineage_sample **out, lineage_ctx *ctx, ln_arena *a, uint8_t *data, uint64_t size,
                              const char *name)
@@ -105,6 +107,45 @@ int lineage_sample_analyze(lineage_sample *s, lineage_ctx *ctx, uint32_t what)
 		if (rc != 0) return rc; /* the context names the file and the problem */
 		s->analyzed |= LINEAGE_ANALYZE_CRYPTO;
 	}
+	if ((what & LINEAGE_ANALYZE_CAPABILITIES) && !(s->analyzed & LINEAGE_ANALYZE_CAPABILITIES)) {
+		int rc = ln_caps_run(s, ctx);
+		if (rc != 0) return rc;
+		s->analyzed |= LINEAGE_ANALYZE_CAPABILITIES;
+	}
+	return 0;
+}
+
+const struct ln_string *ln_sample_strings(lineage_sample *s, size_t *count)
+{
+	if (!s->strings_done) {
+		s->strings_done = ln_strings_scan(&s->strings, &s->nstrings, &s->strings_truncated, s->bin.data,
+		                                  (size_t)s->bin.size, 4, 1u << 20, s->arena);
+		if (!s->strings_done) s->nstrings = 0;
+	}
+	*count = s->nstrings;
+	return s->strings;
+}
+
+static int cmp_trait(const void *a, const void *b)
+{
+	const lineage_trait *x = a, *y = b;
+	return strcmp(x->token, y->token);
+}
+
+int ln_sample_add_traits(lineage_sample *s, const lineage_trait *t, size_t n)
+{
+	if (!n) return 0;
+	size_t total = s->ntraits + n;
+	lineage_trait *all = ln_arena_alloc_raw(s->arena, total * sizeof(*all));
+	if (!all) return LINEAGE_ENOMEM;
+	if (s->ntraits) memcpy(all, s->traits, s->ntraits * sizeof(*all));
+	memcpy(all + s->ntraits, t, n * sizeof(*all));
+	ln_sort(all, total, sizeof(*all), cmp_trait);
+	size_t k = 0;
+	for (size_t i = 0; i < total; i++)
+		if (!k || strcmp(all[k - 1].token, all[i].token)) all[k++] = all[i];
+	s->traits = all;
+	s->ntraits = k;
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "lineage/traits.h"
+#include "../rules/set.h"
 
 lineage_crypto_finding *ln_crypto_add(ln_crypto *c, const char *family, const char *algorithm, const char *kind,
                                       const char *source, const char *description, const char *value)
@@ -198,11 +199,6 @@ static int cmp_finding(const void *a, const void *b)
 
 /* ------------------------------------------------------------- traits */
 
-static int cmp_trait(const void *a, const void *b)
-{
-	return strcmp(((const lineage_trait *)a)->token, ((const lineage_trait *)b)->token);
-}
-
 static void trait(ln_vec *v, ln_arena *a, bool *oom, uint32_t kind, const char *token, const char *detail)
 {
 	lineage_trait *t = ln_vec_push(v);
@@ -261,16 +257,9 @@ static int crypto_traits(lineage_sample *s)
 		ln_vec_free(&v);
 		return LINEAGE_ENOMEM;
 	}
-	/* sorted, one per token */
-	lineage_trait *t = v.items;
-	ln_sort(t, v.len, sizeof(*t), cmp_trait);
-	size_t n = 0;
-	for (size_t i = 0; i < v.len; i++)
-		if (!n || strcmp(t[n - 1].token, t[i].token)) t[n++] = t[i];
-	v.len = n;
-	size_t want = n;
-	s->traits = ln_vec_to_arena(&v, s->arena, &s->ntraits);
-	return want && !s->traits ? LINEAGE_ENOMEM : 0;
+	int rc = ln_sample_add_traits(s, v.items, v.len);
+	ln_vec_free(&v);
+	return rc;
 }
 
 const lineage_trait *lineage_sample_traits(const lineage_sample *s, size_t *count)
@@ -295,9 +284,11 @@ int ln_crypto_run(lineage_sample *s, lineage_ctx *ctx)
 	const lineage_rules *rules;
 	int rc = ln_rules_for(&rules, ctx);
 	if (rc != 0) return rc;
+	rc = ln_yara_scan(s, ctx, rules);
+	if (rc != 0) return rc;
 	ln_crypto c = {.s = s, .ctx = ctx, .bin = &s->bin, .arena = s->arena};
 	ln_vec_init(&c.out, sizeof(lineage_crypto_finding));
-	rc = ln_crypto_rules(&c, rules);
+	rc = ln_crypto_rules(&c);
 	if (rc == 0) {
 		if (s->analyzed & LINEAGE_ANALYZE_CODE) {
 			ln_crypto_consts(&c);

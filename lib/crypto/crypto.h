@@ -33,19 +33,15 @@ const char *ln_crypto_fmt(ln_crypto *c, const char *fmt, ...) __attribute__((for
 const char *ln_crypto_hex(ln_crypto *c, const uint8_t *p, size_t n);
 
 /* Detectors. */
-int ln_crypto_rules(ln_crypto *c, const lineage_rules *rules); /* YARA over the file bytes */
-void ln_crypto_consts(ln_crypto *c);                           /* immediates in code */
-void ln_crypto_api_hashes(ln_crypto *c);                       /* API-name hashes: immediates (when read), data words */
-void ln_crypto_insns(ln_crypto *c);                            /* AES-NI, SHA, CLMUL, bignum */
-void ln_crypto_imports(ln_crypto *c);                          /* CryptoAPI, CNG, crypto libraries */
-void ln_crypto_shapes(ln_crypto *c);                           /* RC4 KSA, XOR loops, hash loops */
-void ln_crypto_alphabets(ln_crypto *c);                        /* custom Base64 alphabets */
+int ln_crypto_rules(ln_crypto *c);       /* the rule set's YARA matches with a family */
+void ln_crypto_consts(ln_crypto *c);     /* immediates in code */
+void ln_crypto_api_hashes(ln_crypto *c); /* API-name hashes: immediates (when read), data words */
+void ln_crypto_insns(ln_crypto *c);      /* AES-NI, SHA, CLMUL, bignum */
+void ln_crypto_imports(ln_crypto *c);    /* CryptoAPI, CNG, crypto libraries */
+void ln_crypto_shapes(ln_crypto *c);     /* RC4 KSA, XOR loops, hash loops */
+void ln_crypto_alphabets(ln_crypto *c);  /* custom Base64 alphabets */
 /* Key material at a YARA match: kind is the rule's blob meta. */
 void ln_crypto_blob(ln_crypto *c, const char *kind, uint64_t off);
-
-/* rules.c: the rule set behind the context, loading the default set once. */
-int ln_rules_for(const lineage_rules **out, lineage_ctx *ctx);
-void ln_rules_release(lineage_ctx *ctx);
 
 /* The analysis stage (sample.c calls it). */
 int ln_crypto_run(lineage_sample *s, lineage_ctx *ctx);

@@ -489,6 +489,7 @@ static int cmp_family(const void *x, const void *y)
 	const lineage_match_family *a = x, *b = y;
 	if (a->score != b->score) return a->score > b->score ? -1 : 1;
 	if (a->crypto_score != b->crypto_score) return a->crypto_score > b->crypto_score ? -1 : 1;
+	if (a->destruction_score != b->destruction_score) return a->destruction_score > b->destruction_score ? -1 : 1;
 	if (a->nfunctions != b->nfunctions) return a->nfunctions > b->nfunctions ? -1 : 1;
 	return a->best_sample < b->best_sample ? -1 : a->best_sample > b->best_sample;
 }
@@ -542,8 +543,16 @@ static double trait_weight(uint32_t kind)
 	}
 }
 
+/* The axes that get a score of their own from traits. */
+enum { AXIS_CRYPTO, AXIS_DESTRUCTION, NAXES };
+
+static int trait_axis(const char *axis)
+{
+	return !strcmp(axis, "crypto") ? AXIS_CRYPTO : AXIS_DESTRUCTION;
+}
+
 /* Per trait: the families holding it (library samples left out) and its
- * weight; per family: its crypto score. tw[] gets each trait's weight,
+ * weight; per family and axis: its score. tw[] gets each trait's weight,
  * tf[] its number of families. */
 static void score_traits(matcher *m, const lineage_trait *qt, double *tw, uint32_t *tf)
 {
@@ -551,11 +560,12 @@ static void score_traits(matcher *m, const lineage_trait *qt, double *tw, uint32
 	size_t n = m->thits.len, nfam = m->families.len;
 	msample *smp = m->samples.items;
 	mfamily *fam = m->families.items;
-	double *strong = ln_calloc(nfam + 1, sizeof(double)), *weak = ln_calloc(nfam + 1, sizeof(double));
+	double *strong = ln_calloc(NAXES * (nfam + 1), sizeof(double));
+	double *weak = ln_calloc(NAXES * (nfam + 1), sizeof(double));
 	uint32_t *stamp = ln_calloc(nfam + 1, sizeof(uint32_t));   /* trait + 1 that last met the family */
 	uint32_t *holders = ln_calloc(nfam + 1, sizeof(uint32_t)); /* the families of one trait */
 	if (!strong || !weak || !stamp || !holders) goto done;
-	for (size_t f = 0; f < nfam; f++) strong[f] = 1.0;
+	for (size_t f = 0; f < NAXES * nfam; f++) strong[f] = 1.0;
 	for (size_t a = 0; a < n;) {
 		uint32_t tr = th[a].trait, families = 0;
 		for (; a < n && th[a].trait == tr; a++) { /* each family once per trait */
@@ -567,18 +577,25 @@ static void score_traits(matcher *m, const lineage_trait *qt, double *tw, uint32
 		double w = families ? trait_weight(qt[tr].kind) / families : 0;
 		tw[tr] = w;
 		tf[tr] = families;
+		int ax = trait_axis(qt[tr].axis);
 		for (uint32_t k = 0; k < families; k++) {
 			mfamily *f = &fam[holders[k]];
 			f->pub.ntraits++;
 			if (qt[tr].kind >= LINEAGE_TRAIT_VARIANT)
-				strong[holders[k]] *= 1.0 - w;
+				strong[NAXES * holders[k] + ax] *= 1.0 - w;
 			else
-				weak[holders[k]] += w;
+				weak[NAXES * holders[k] + ax] += w;
 		}
 	}
-	for (size_t f = 0; f < nfam; f++)
-		if (fam[f].pub.ntraits)
-			fam[f].pub.crypto_score = 1.0 - strong[f] * (1.0 - fmin(weak[f], LINEAGE_TRAIT_WEAK_CAP));
+	for (size_t f = 0; f < nfam; f++) {
+		if (!fam[f].pub.ntraits) continue;
+		double sc[NAXES];
+		for (int ax = 0; ax < NAXES; ax++)
+			sc[ax] = 1.0 -
+			         strong[NAXES * f + ax] * (1.0 - fmin(weak[NAXES * f + ax], LINEAGE_TRAIT_WEAK_CAP));
+		fam[f].pub.crypto_score = sc[AXIS_CRYPTO];
+		fam[f].pub.destruction_score = sc[AXIS_DESTRUCTION];
+	}
 done:
 	ln_free(strong);
 	ln_free(weak);
@@ -670,7 +687,7 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_
 		return LINEAGE_ENOMEM;
 	}
 	for (size_t i = 0; i < nf; i++) {
-		if (!fam[i].pub.nfunctions && !fam[i].pub.crypto_score) continue;
+		if (!fam[i].pub.nfunctions && !fam[i].pub.crypto_score && !fam[i].pub.destruction_score) continue;
 		if (fam[i].pub.library)
 			libs[r->nlibraries++] = fam[i].pub;
 		else
@@ -792,6 +809,16 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_
 				if (fams[k].crypto_score > fams[best].crypto_score) best = k;
 			r->verdict = fams[best].family[0] ? fams[best].family : pubs[fams[best].best_sample].sha256;
 			r->verdict_axis = "crypto";
+		}
+	/* nor crypto: how the query destroys data, when it is a variant or
+	 * material shared (the same script, extension list, embedded driver) */
+	for (size_t i = 0; i < r->nfamilies && !r->verdict; i++)
+		if (fams[i].destruction_score >= LINEAGE_DESTRUCTION_VERDICT_THRESHOLD) {
+			size_t best = i;
+			for (size_t k = i + 1; k < r->nfamilies; k++)
+				if (fams[k].destruction_score > fams[best].destruction_score) best = k;
+			r->verdict = fams[best].family[0] ? fams[best].family : pubs[fams[best].best_sample].sha256;
+			r->verdict_axis = "destruction";
 		}
 	return rc;
 }

@@ -285,6 +285,105 @@ static void crypto_json(cJSON *root, const lineage_sample *s)
 	}
 }
 
+static cJSON *str_array(const char *const *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+	return a;
+}
+
+static cJSON *evidence_json(const lineage_evidence *e)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "feature", e->feature);
+	add_str_or_null(o, "value", e->value);
+	add_str_or_null(o, "detail", e->detail);
+	if (e->flags & LINEAGE_EVIDENCE_HAS_OFFSET)
+		add_hex(o, "offset", e->offset);
+	else
+		cJSON_AddNullToObject(o, "offset");
+	if (e->flags & LINEAGE_EVIDENCE_HAS_VA)
+		add_hex(o, "va", e->va);
+	else
+		cJSON_AddNullToObject(o, "va");
+	if (e->reaches) {
+		cJSON *r = cJSON_AddObjectToObject(o, "reaches");
+		cJSON_AddStringToObject(r, "call", e->reaches);
+		add_hex(r, "va", e->reaches_va);
+	} else {
+		cJSON_AddNullToObject(o, "reaches");
+	}
+	cJSON_AddBoolToObject(o, "wide", (e->flags & LINEAGE_EVIDENCE_WIDE) != 0);
+	cJSON_AddBoolToObject(o, "resolved", (e->flags & LINEAGE_EVIDENCE_RESOLVED) != 0);
+	return o;
+}
+
+/* Capability rules that matched (the destruction axis), embedded files and
+ * device-control codes. */
+static void capabilities_json(cJSON *root, const lineage_sample *s)
+{
+	size_t n, ne, ni;
+	const lineage_capability *c = lineage_sample_capabilities(s, &n);
+	const lineage_embedded *m = lineage_sample_embedded(s, &ne);
+	const lineage_ioctl_use *io = lineage_sample_ioctls(s, &ni);
+	cJSON *arr = cJSON_AddArrayToObject(root, "capabilities");
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "id", c[i].id);
+		cJSON_AddStringToObject(o, "name", c[i].name);
+		cJSON_AddStringToObject(o, "axis", c[i].axis);
+		cJSON_AddStringToObject(o, "role", c[i].support ? "support" : "method");
+		cJSON_AddItemToObject(o, "attack", str_array(c[i].attack, c[i].nattack));
+		cJSON_AddItemToObject(o, "mbc", str_array(c[i].mbc, c[i].nmbc));
+		add_str_or_null(o, "description", c[i].description);
+		cJSON_AddStringToObject(o, "rule_file", c[i].rule_file);
+		cJSON_AddStringToObject(o, "scope", c[i].function_scope ? "function" : "file");
+		if (c[i].function_scope && c[i].function) {
+			cJSON *fo = cJSON_AddObjectToObject(o, "function");
+			add_hex(fo, "address", c[i].function);
+			add_str_or_null(fo, "name", c[i].function_name);
+		} else {
+			cJSON_AddNullToObject(o, "function");
+		}
+		cJSON_AddNumberToObject(o, "functions", c[i].nfunctions);
+		if (c[i].embedded >= 0)
+			cJSON_AddNumberToObject(o, "embedded", c[i].embedded);
+		else
+			cJSON_AddNullToObject(o, "embedded");
+		cJSON *ev = cJSON_AddArrayToObject(o, "evidence");
+		for (size_t k = 0; k < c[i].nevidence; k++) cJSON_AddItemToArray(ev, evidence_json(&c[i].evidence[k]));
+		cJSON_AddItemToArray(arr, o);
+	}
+	cJSON *emb = cJSON_AddArrayToObject(root, "embedded");
+	for (size_t i = 0; i < ne; i++) {
+		cJSON *o = cJSON_CreateObject();
+		add_hex(o, "offset", m[i].offset);
+		cJSON_AddNumberToObject(o, "size", (double)m[i].size);
+		cJSON_AddStringToObject(o, "where", m[i].where);
+		cJSON_AddStringToObject(o, "format", m[i].format);
+		cJSON_AddStringToObject(o, "kind", m[i].kind);
+		cJSON_AddStringToObject(o, "sha256", m[i].sha256);
+		cJSON_AddNumberToObject(o, "capabilities", (double)m[i].ncapabilities);
+		cJSON_AddItemToArray(emb, o);
+	}
+	cJSON *ios = cJSON_AddArrayToObject(root, "ioctls");
+	for (size_t i = 0; i < ni; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", io[i].name);
+		add_hex(o, "code", io[i].code);
+		add_hex(o, "va", io[i].va);
+		add_hex(o, "function", io[i].function);
+		if (io[i].call) {
+			cJSON *r = cJSON_AddObjectToObject(o, "reaches");
+			cJSON_AddStringToObject(r, "call", io[i].call);
+			add_hex(r, "va", io[i].call_va);
+		} else {
+			cJSON_AddNullToObject(o, "reaches");
+		}
+		cJSON_AddItemToArray(ios, o);
+	}
+}
+
 static cJSON *scan_json(const lineage_sample *s, uint32_t flags)
 {
 	const lineage_binary *b = lineage_sample_binary(s);
@@ -367,6 +466,7 @@ static cJSON *scan_json(const lineage_sample *s, uint32_t flags)
 		for (size_t i = 0; i < nf; i++) cJSON_AddItemToArray(fa, function_json(&fns[i], flags));
 	}
 	crypto_json(root, s);
+	capabilities_json(root, s);
 	cJSON *warns = cJSON_AddArrayToObject(root, "warnings");
 	for (size_t i = 0; i < b->nwarnings; i++) {
 		cJSON *o = cJSON_CreateObject();
@@ -407,6 +507,7 @@ static cJSON *family_json(const lineage_match *m, const lineage_match_family *f)
 	cJSON_AddNumberToObject(o, "shared_instructions", (double)f->shared_insns);
 	cJSON_AddStringToObject(o, "best_sample", best->sha256);
 	cJSON_AddNumberToObject(o, "crypto_score", round4(f->crypto_score));
+	cJSON_AddNumberToObject(o, "destruction_score", round4(f->destruction_score));
 	cJSON_AddNumberToObject(o, "traits", (double)f->ntraits);
 	return o;
 }
@@ -430,6 +531,7 @@ static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t
 	add_str_or_null(v, "actor", vf ? vf->actor : NULL);
 	add_str_or_null(v, "axis", m->verdict_axis);
 	cJSON_AddNumberToObject(v, "crypto_threshold", LINEAGE_CRYPTO_VERDICT_THRESHOLD);
+	cJSON_AddNumberToObject(v, "destruction_threshold", LINEAGE_DESTRUCTION_VERDICT_THRESHOLD);
 	cJSON_AddNumberToObject(v, "score", round4(m->score));
 	cJSON_AddNumberToObject(v, "threshold", m->threshold);
 	cJSON_AddNumberToObject(v, "min_shared_instructions", LINEAGE_VERDICT_MIN_INSNS);

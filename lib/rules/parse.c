@@ -13,6 +13,7 @@ typedef struct parse {
 	yaml_document_t *doc;
 	ln_arena *a;
 	const char *path;
+	const char *file; /* path, in the arena: the rules keep it */
 	char *err;
 	size_t errlen;
 	int rc;
@@ -153,15 +154,25 @@ static ln_rnode *node(parse *p, yaml_node_t *n, int depth)
 		const char *key;
 		int kind;
 	} feats[] = {{"import", LN_R_IMPORT},     {"call", LN_R_CALL}, {"string", LN_R_STRING},
-	             {"constant", LN_R_CONSTANT}, {"rule", LN_R_RULE}, {"yara", LN_R_YARA}};
+	             {"constant", LN_R_CONSTANT}, {"rule", LN_R_RULE}, {"yara", LN_R_YARA},
+	             {"embedded", LN_R_EMBEDDED}};
 	for (size_t i = 0; i < sizeof(feats) / sizeof(feats[0]); i++) {
 		if (!is_key(p, pair, feats[i].key)) continue;
 		r->kind = feats[i].kind;
 		r->text = scalar(p, v);
 		if (!r->text) return NULL;
 		if (!*r->text) return fail(p, v, "an empty %s", feats[i].key), NULL;
-		if (r->kind == LN_R_CONSTANT && !number(r->text, &r->value))
-			return fail(p, v, "not a number: %s", r->text), NULL;
+		if (r->kind == LN_R_CONSTANT && !number(r->text, &r->value)) {
+			/* a name of the shipped table (IOCTL_DISK_DELETE_DRIVE_LAYOUT,
+			 * BLKDISCARD): its value depends on the sample's architecture */
+			for (const char *c = r->text; *c; c++)
+				if (!(*c == '_' || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9')))
+					return fail(p, v, "not a number or a constant name: %s", r->text), NULL;
+			r->symbolic = true;
+		}
+		if (r->kind == LN_R_EMBEDDED && strcmp(r->text, "pe") && strcmp(r->text, "elf") &&
+		    strcmp(r->text, "driver") && strcmp(r->text, "any"))
+			return fail(p, v, "embedded is pe, elf, driver or any, not %s", r->text), NULL;
 		size_t len = strlen(r->text);
 		if (r->kind == LN_R_STRING && len >= 2 && r->text[0] == '/') { /* /regex/ or /regex/i */
 			const char *end = strrchr(r->text, '/');
@@ -174,7 +185,9 @@ static ln_rnode *node(parse *p, yaml_node_t *n, int depth)
 		}
 		return r;
 	}
-	return fail(p, n, "unknown feature '%s' (all, any, not, N or more, import, call, string, constant, rule, yara)",
+	return fail(p, n,
+	            "unknown feature '%s' (all, any, not, N or more, import, call, string, constant, rule, yara, "
+	            "embedded)",
 	            k),
 	       NULL;
 }
@@ -186,7 +199,7 @@ static void rule(parse *p, ln_vec *rules, yaml_node_t *n)
 		fail(p, n, "a rule is a mapping of its fields");
 		return;
 	}
-	ln_rule r = {.file = p->path, .line = (unsigned)n->start_mark.line + 1};
+	ln_rule r = {.file = p->file, .axis = "destruction", .line = (unsigned)n->start_mark.line + 1};
 	bool have_match = false;
 	for (yaml_node_pair_t *pair = n->data.mapping.pairs.start; pair < n->data.mapping.pairs.top && !p->rc; pair++) {
 		yaml_node_t *v = yaml_document_get_node(p->doc, pair->value);
@@ -200,7 +213,14 @@ static void rule(parse *p, ln_vec *rules, yaml_node_t *n)
 			r.attack = scalars(p, v, &r.nattack);
 		else if (is_key(p, pair, "mbc"))
 			r.mbc = scalars(p, v, &r.nmbc);
-		else if (is_key(p, pair, "scope")) {
+		else if (is_key(p, pair, "axis"))
+			r.axis = scalar(p, v);
+		else if (is_key(p, pair, "role")) {
+			const char *s = scalar(p, v);
+			if (s && strcmp(s, "method") && strcmp(s, "support"))
+				fail(p, v, "role is method or support, not %s", s);
+			r.support = s && !strcmp(s, "support");
+		} else if (is_key(p, pair, "scope")) {
 			const char *s = scalar(p, v);
 			if (s && strcmp(s, "file") && strcmp(s, "function"))
 				fail(p, v, "scope is file or function, not %s", s);
@@ -220,6 +240,7 @@ static void rule(parse *p, ln_vec *rules, yaml_node_t *n)
 		fail(p, n, "rule %s needs match", r.id);
 	for (size_t i = 0; i < r.nattack && !p->rc; i++)
 		if (r.attack[i][0] != 'T') fail(p, n, "rule %s: %s is not an ATT&CK technique id", r.id, r.attack[i]);
+	if (!p->rc && (!r.axis || !*r.axis)) fail(p, n, "rule %s: an empty axis", r.id);
 	if (p->rc) return;
 	ln_rule *slot = ln_vec_push(rules);
 	if (!slot) {
@@ -239,7 +260,12 @@ int ln_rules_parse_buffer(ln_vec *rules, ln_arena *a, const char *name, const vo
 		return LINEAGE_ENOMEM;
 	}
 	yaml_parser_set_input_string(&yp, data, len);
-	parse p = {.doc = &doc, .a = a, .path = name, .err = err, .errlen = errlen};
+	parse p = {.doc = &doc, .a = a, .path = name, .file = ln_arena_strdup(a, name), .err = err, .errlen = errlen};
+	if (!p.file) {
+		yaml_parser_delete(&yp);
+		snprintf(err, errlen, "%s: out of memory", name);
+		return LINEAGE_ENOMEM;
+	}
 	size_t before = rules->len;
 	if (!yaml_parser_load(&yp, &doc)) {
 		snprintf(err, errlen, "%s:%u: %s", name, (unsigned)yp.problem_mark.line + 1,

@@ -1,7 +1,7 @@
 /* Internal: the declarative capability rules (issue 5's destruction axis
  * first): YAML files, one or more rules each, parsed into trees of features
- * combined by all/any/not/"N or more" at file or function scope. The
- * evaluation on a sample comes with the engine; this is the parser. */
+ * combined by all/any/not/"N or more" at file or function scope. This is
+ * the parser; lib/destruct/engine.c compiles and evaluates them. */
 #ifndef LN_RULES_H
 #define LN_RULES_H
 
@@ -19,7 +19,8 @@ enum {
 	LN_R_STRING,
 	LN_R_CONSTANT,
 	LN_R_RULE,
-	LN_R_YARA
+	LN_R_YARA,
+	LN_R_EMBEDDED /* an embedded file of a kind: pe, elf, driver, any */
 };
 
 typedef struct ln_rnode {
@@ -27,7 +28,9 @@ typedef struct ln_rnode {
 	unsigned min;       /* LN_R_SOME */
 	const char *text;   /* import/call/string/rule/yara: the name or text */
 	bool regex, nocase; /* string: /.../ and /.../i */
-	uint64_t value;     /* constant */
+	bool symbolic;      /* constant: text is a name of the shipped table (lib/destruct/ioctls.inc) */
+	uint64_t value;     /* constant, when not symbolic */
+	uint32_t slot;      /* the engine's index for this leaf (set when the rule set is compiled) */
 	struct ln_rnode **kids;
 	size_t nkids;
 	unsigned line; /* where it is, for messages */
@@ -35,6 +38,8 @@ typedef struct ln_rnode {
 
 typedef struct ln_rule {
 	const char *id, *name, *description, *file;
+	const char *axis;           /* the evidence axis its traits belong to: "destruction" unless it says */
+	bool support;               /* role: support (a building block), not a method in itself */
 	const char **attack, **mbc; /* ATT&CK and MBC ids */
 	size_t nattack, nmbc;
 	bool function_scope;

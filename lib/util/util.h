@@ -176,4 +176,32 @@ int ln_base64_value(unsigned char c);
 /* Printable-ASCII check of a name; replaces control bytes in a copy. */
 char *ln_arena_sanitize(ln_arena *a, const char *s, size_t n);
 
+/* ---- Aho-Corasick: many literal patterns, ASCII case folded, one pass ---- */
+typedef struct ln_ac ln_ac;
+/* Called per occurrence with the pattern's id and its start in the text; a
+ * non-zero return stops the scan and is returned by it. */
+typedef int (*ln_ac_hit)(uint32_t id, size_t start, void *arg);
+ln_ac *ln_ac_new(void);
+void ln_ac_free(ln_ac *ac);
+bool ln_ac_add(ln_ac *ac, const void *pat, size_t len, uint32_t id); /* before the build; false on OOM */
+bool ln_ac_build(ln_ac *ac);                                         /* false on OOM */
+uint32_t ln_ac_patterns(const ln_ac *ac);
+int ln_ac_scan(const ln_ac *ac, const void *text, size_t len, ln_ac_hit cb, void *arg);
+
+/* ---- printable strings of a byte range: ASCII and UTF-16LE ---- */
+typedef struct ln_string {
+	uint64_t offset;  /* of the first byte in the scanned range */
+	uint32_t size;    /* bytes it covers there */
+	uint32_t len;     /* characters in text */
+	uint32_t wide;    /* 1: UTF-16LE */
+	const char *text; /* NUL-terminated ASCII (at most LN_STRING_MAX characters kept) */
+} ln_string;
+#define LN_STRING_MAX 4096
+/* Runs of at least min_len printable ASCII characters (and tab), as bytes
+ * and as UTF-16LE code units, sorted by offset; at most max strings (the
+ * rest are dropped and *truncated set). Texts are copied into the arena.
+ * False on OOM. */
+bool ln_strings_scan(ln_string **out, size_t *count, bool *truncated, const uint8_t *data, size_t size, size_t min_len,
+                     size_t max, ln_arena *a);
+
 #endif

@@ -78,7 +78,7 @@ static void test_rules_load(void **state)
 	snprintf(p, sizeof(p), "%s/empty", tmpdir);
 	mkdir(p, 0700);
 	assert_int_equal(lineage_rules_load(&r, ctx, p), LINEAGE_EIO);
-	assert_non_null(strstr(lineage_errmsg(ctx), "no .yar rule file"));
+	assert_non_null(strstr(lineage_errmsg(ctx), "no rule file (.yar, .yml)"));
 	write_file("a.yar", "rule fine { strings: $a = \"abc\" condition: $a }\n");
 	write_file("b.yar", "rule bad {\n condition: $missing\n}\n");
 	assert_int_equal(lineage_rules_load(&r, ctx, tmpdir), LINEAGE_EFORMAT);

@@ -43,6 +43,35 @@ static int parse(const char *text, ln_vec *v, ln_arena *a, char *err, size_t err
 	return ln_rules_parse_buffer(v, a, "t.yml", text, strlen(text), err, errlen);
 }
 
+/* Named constants, embedded files, role and axis. */
+static void test_new_keys(void **state)
+{
+	(void)state;
+	ln_arena *a = ln_arena_new();
+	ln_vec v;
+	char err[256] = "";
+	assert_int_equal(parse("rule: x\nname: y\nrole: support\naxis: infrastructure\nmatch:\n  all:\n"
+	                       "    - constant: BLKDISCARD\n    - embedded: driver\n",
+	                       &v, a, err, sizeof(err)),
+	                 0);
+	const ln_rule *r = v.items;
+	assert_true(r->support);
+	assert_string_equal(r->axis, "infrastructure");
+	assert_true(r->match->kids[0]->symbolic);
+	assert_string_equal(r->match->kids[0]->text, "BLKDISCARD");
+	assert_int_equal(r->match->kids[1]->kind, LN_R_EMBEDDED);
+	assert_string_equal(r->match->kids[1]->text, "driver");
+	ln_vec_free(&v);
+	assert_int_equal(parse("rule: x\nname: y\nmatch:\n  constant: 0x90018\n", &v, a, err, sizeof(err)), 0);
+	r = v.items;
+	assert_false(r->support);
+	assert_string_equal(r->axis, "destruction");
+	assert_false(r->match->symbolic);
+	assert_int_equal(r->match->value, 0x90018);
+	ln_vec_free(&v);
+	ln_arena_free(a);
+}
+
 static void test_tree(void **state)
 {
 	(void)state;
@@ -99,7 +128,11 @@ static void test_errors(void **state)
 	        {"name: y\nmatch:\n  import: A\n", "needs 'rule'"},
 	        {"rule: x\nname: y\n", "rule x needs match"},
 	        {"rule: x\nname: y\nscope: process\nmatch:\n  import: A\n", "t.yml:3: scope is file or function"},
-	        {"rule: x\nname: y\nmatch:\n  constant: 12z\n", "t.yml:4: not a number: 12z"},
+	        {"rule: x\nname: y\nmatch:\n  constant: 12z\n", "t.yml:4: not a number or a constant name: 12z"},
+	        {"rule: x\nname: y\nmatch:\n  constant: blk-discard\n", "t.yml:4: not a number or a constant name"},
+	        {"rule: x\nname: y\nmatch:\n  embedded: jpeg\n", "t.yml:4: embedded is pe, elf, driver or any"},
+	        {"rule: x\nname: y\nrole: helper\nmatch:\n  import: A\n", "t.yml:3: role is method or support"},
+	        {"rule: x\nname: y\naxis: ''\nmatch:\n  import: A\n", "rule x: an empty axis"},
 	        {"rule: x\nname: y\nmatch:\n  string: /abc/x\n", "t.yml:4: a regular expression is"},
 	        {"rule: x\nname: y\nmatch:\n  3 or more:\n    - import: A\n    - import: B\n", "3 or more of 2"},
 	        {"rule: x\nname: y\nmatch:\n  all: []\n", "an empty list"},
@@ -166,6 +199,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_tree),
+	        cmocka_unit_test(test_new_keys),
 	        cmocka_unit_test(test_errors),
 	        cmocka_unit_test(test_files),
 	};

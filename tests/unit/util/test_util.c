@@ -1,7 +1,9 @@
-/* Unit tests of lib/util: arena, vectors, the bounded reader, the allocator. */
+/* Unit tests of lib/util: arena, vectors, the bounded reader, the allocator,
+ * Aho-Corasick and the string scanner. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "util/util.h"
@@ -106,12 +108,100 @@ static void test_entropy_and_hex(void **state)
 	assert_string_equal(hex, "00ab10ff");
 }
 
+typedef struct ac_hits {
+	char seen[16][16];
+	int n;
+} ac_hits;
+
+static int on_ac(uint32_t id, size_t start, void *arg)
+{
+	ac_hits *h = arg;
+	if (h->n < 16) snprintf(h->seen[h->n++], 16, "%u@%zu", id, start);
+	return 0;
+}
+
+static int stop_at_first(uint32_t id, size_t start, void *arg)
+{
+	(void)id;
+	(void)start;
+	(void)arg;
+	return 7;
+}
+
+/* Aho-Corasick: overlapping patterns, one a suffix of another, ASCII case
+ * folded both ways, a callback that stops the scan. */
+static void test_aho_corasick(void **state)
+{
+	(void)state;
+	ln_ac *ac = ln_ac_new();
+	assert_non_null(ac);
+	assert_true(ln_ac_add(ac, "he", 2, 1));
+	assert_true(ln_ac_add(ac, "SHE", 3, 2));
+	assert_true(ln_ac_add(ac, "hers", 4, 3));
+	assert_true(ln_ac_add(ac, "his", 3, 4));
+	assert_false(ln_ac_add(ac, "", 0, 5));
+	assert_true(ln_ac_build(ac));
+	assert_false(ln_ac_add(ac, "late", 4, 6));
+	assert_int_equal(ln_ac_patterns(ac), 4);
+	ac_hits h = {0};
+	assert_int_equal(ln_ac_scan(ac, "uSHErs", 6, on_ac, &h), 0);
+	/* "she" ends at 4 (with "he"), "hers" ends at 6 */
+	assert_int_equal(h.n, 3);
+	assert_string_equal(h.seen[0], "2@1");
+	assert_string_equal(h.seen[1], "1@2");
+	assert_string_equal(h.seen[2], "3@2");
+	assert_int_equal(ln_ac_scan(ac, "xxhisxx", 7, stop_at_first, NULL), 7);
+	h.n = 0;
+	assert_int_equal(ln_ac_scan(ac, "nothing", 7, on_ac, &h), 0);
+	assert_int_equal(h.n, 0);
+	ln_ac_free(ac);
+}
+
+/* Strings: ASCII and UTF-16LE runs with their offsets and sizes, at either
+ * alignment; short runs left out; a maximum count that truncates. */
+static void test_strings(void **state)
+{
+	(void)state;
+	static const uint8_t data[] = {0x00, 'a', 'b', 'c', 'd', 'e', 0x01, 'x', 'y', 0xff, 'P',
+	                               0,    'h', 0,   'y', 0,   's', 0,    0,   'o', 0,    'd',
+	                               0,    'd', 0,   0,   0,   0,   'l',  'o', 'n', 'g',  '!'};
+	ln_arena *a = ln_arena_new();
+	ln_string *v;
+	size_t n;
+	bool cut;
+	assert_true(ln_strings_scan(&v, &n, &cut, data, sizeof(data), 4, 100, a));
+	assert_false(cut);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].text, "abcde");
+	assert_int_equal(v[0].offset, 1);
+	assert_int_equal(v[0].size, 5);
+	assert_false(v[0].wide);
+	assert_string_equal(v[1].text, "Phys");
+	assert_int_equal(v[1].offset, 10);
+	assert_int_equal(v[1].size, 8);
+	assert_true(v[1].wide);
+	assert_string_equal(v[2].text, "long!");
+	/* "odd" is UTF-16 at an odd offset but only 3 characters */
+	assert_true(ln_strings_scan(&v, &n, &cut, data, sizeof(data), 3, 100, a));
+	assert_int_equal(n, 4);
+	assert_string_equal(v[2].text, "odd");
+	assert_int_equal(v[2].offset, 19);
+	assert_true(ln_strings_scan(&v, &n, &cut, data, sizeof(data), 4, 2, a));
+	assert_true(cut);
+	assert_int_equal(n, 2);
+	ln_arena_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_arena_alloc_and_strings), cmocka_unit_test(test_vec),
-	        cmocka_unit_test(test_reader_bounds),           cmocka_unit_test(test_alloc_failure),
+	        cmocka_unit_test(test_arena_alloc_and_strings),
+	        cmocka_unit_test(test_vec),
+	        cmocka_unit_test(test_reader_bounds),
+	        cmocka_unit_test(test_alloc_failure),
 	        cmocka_unit_test(test_entropy_and_hex),
+	        cmocka_unit_test(test_aho_corasick),
+	        cmocka_unit_test(test_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

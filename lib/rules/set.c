@@ -1,30 +1,17 @@
-/* Rule sets: YARA files compiled by libyara, and the scan of one sample's
- * bytes with them. A rule's meta says what it finds (family, algorithm, kind,
- * description, and blob for key material); rules without a family are not
- * crypto rules and are left to the other axes. */
-#include "crypto.h"
+/* Rule sets: the YARA files compiled by libyara and the capability rules
+ * (YAML) of one folder, and the YARA scan of one sample's bytes, kept as the
+ * places each rule matched for the axes that read them (crypto.c reads the
+ * rules with a family, the capability engine the rules it names). */
+#include "set.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yara.h>
-
-/* Findings kept per rule: a table found more often than this is reported
- * this many times. Matches of one rule less than MATCH_SPAN bytes apart
- * (two strings of one table, an OID in two encodings) are one finding. */
-#define MAX_MATCHES_PER_RULE 8
-#define MATCH_SPAN           64
-
-struct lineage_rules {
-	YR_RULES *yr;
-	size_t count;
-	char dir[PATH_MAX];
-};
 
 typedef struct file_list {
 	char **v;
@@ -67,10 +54,18 @@ static void walk(file_list *l, const char *dir, int depth)
 		size_t len = strlen(e->d_name);
 		if (ln_is_dir(p))
 			walk(l, p, depth + 1);
-		else if (len > 4 && strcmp(e->d_name + len - 4, ".yar") == 0)
+		else if ((len > 4 && !strcmp(e->d_name + len - 4, ".yar")) ||
+		         (len > 4 && !strcmp(e->d_name + len - 4, ".yml")) ||
+		         (len > 5 && !strcmp(e->d_name + len - 5, ".yaml")))
 			list_add(l, p);
 	}
 	closedir(d);
+}
+
+static bool is_yara(const char *path)
+{
+	size_t n = strlen(path);
+	return n > 4 && !strcmp(path + n - 4, ".yar");
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -106,7 +101,7 @@ int lineage_rules_load(lineage_rules **out, lineage_ctx *ctx, const char *dir)
 		goto done;
 	}
 	if (!files.n) {
-		rc = ln_ctx_error(ctx, LINEAGE_EIO, "%s: no .yar rule file in this folder", dir);
+		rc = ln_ctx_error(ctx, LINEAGE_EIO, "%s: no rule file (.yar, .yml) in this folder", dir);
 		goto done;
 	}
 	ln_sort(files.v, files.n, sizeof(*files.v), cmp_str);
@@ -132,6 +127,7 @@ int lineage_rules_load(lineage_rules **out, lineage_ctx *ctx, const char *dir)
 	}
 	yr_compiler_set_callback(comp, on_compile, &err);
 	for (size_t i = 0; i < files.n && !err.errors; i++) {
+		if (!is_yara(files.v[i])) continue;
 		FILE *f = fopen(files.v[i], "r");
 		if (!f) {
 			rc = ln_ctx_error(ctx, LINEAGE_EIO, "%s: %s", files.v[i], strerror(errno));
@@ -144,13 +140,35 @@ int lineage_rules_load(lineage_rules **out, lineage_ctx *ctx, const char *dir)
 		rc = ln_ctx_error(ctx, LINEAGE_EFORMAT, "%s", err.msg);
 		goto fail;
 	}
-	if (yr_compiler_get_rules(comp, &r->yr) != ERROR_SUCCESS) {
+	YR_RULES *yr = NULL;
+	if (yr_compiler_get_rules(comp, &yr) != ERROR_SUCCESS) {
 		rc = ln_ctx_error(ctx, LINEAGE_ENOMEM, "%s: out of memory", dir);
 		goto fail;
 	}
+	r->yr = yr;
 	yr_compiler_destroy(comp);
+	comp = NULL;
 	YR_RULE *rule;
-	yr_rules_foreach(r->yr, rule) r->count++;
+	yr_rules_foreach(yr, rule) r->nyara++;
+	/* the capability rules, then their compiled form */
+	r->arena = ln_arena_new();
+	ln_vec caps;
+	ln_vec_init(&caps, sizeof(ln_rule));
+	char msg[512] = "";
+	rc = r->arena ? 0 : LINEAGE_ENOMEM;
+	for (size_t i = 0; i < files.n && !rc; i++)
+		if (!is_yara(files.v[i])) rc = ln_rules_parse_file(&caps, r->arena, files.v[i], msg, sizeof(msg));
+	if (!rc) {
+		size_t want = caps.len;
+		r->caps = ln_vec_to_arena(&caps, r->arena, &r->ncaps);
+		if (want && !r->caps) rc = LINEAGE_ENOMEM;
+	}
+	ln_vec_free(&caps);
+	if (!rc) rc = ln_caps_compile(r, msg, sizeof(msg));
+	if (rc) {
+		rc = ln_ctx_error(ctx, rc, "%s", rc == LINEAGE_ENOMEM && !*msg ? "out of memory" : msg);
+		goto fail;
+	}
 	*out = r;
 	goto done;
 fail:
@@ -166,6 +184,8 @@ void lineage_rules_free(lineage_rules *r)
 {
 	if (!r) return;
 	if (r->yr) yr_rules_destroy(r->yr);
+	ln_caps_free(r->engine);
+	ln_arena_free(r->arena);
 	pthread_mutex_lock(&yr_lock);
 	yr_finalize();
 	pthread_mutex_unlock(&yr_lock);
@@ -174,7 +194,12 @@ void lineage_rules_free(lineage_rules *r)
 
 size_t lineage_rules_count(const lineage_rules *r)
 {
-	return r ? r->count : 0;
+	return r ? r->nyara + r->ncaps : 0;
+}
+
+size_t lineage_rules_capability_count(const lineage_rules *r)
+{
+	return r ? r->ncaps : 0;
 }
 
 const char *lineage_rules_dir(const lineage_rules *r)
@@ -207,35 +232,48 @@ void ln_rules_release(lineage_ctx *ctx)
 
 /* ------------------------------------------------------------------ scan */
 
-static const char *meta_str(const YR_RULE *rule, const char *name)
+const char *ln_yara_meta(const void *rule, const char *name)
 {
 	const YR_META *m;
-	yr_rule_metas_foreach(rule, m)
+	const YR_RULE *yr = rule;
+	yr_rule_metas_foreach(yr, m)
 	{
 		if (m->type == META_TYPE_STRING && strcmp(m->identifier, name) == 0) return m->string;
 	}
 	return NULL;
 }
 
+bool ln_yara_has_rule(const lineage_rules *r, const char *name)
+{
+	const YR_RULE *rule;
+	YR_RULES *yr = r->yr;
+	yr_rules_foreach(yr, rule)
+	{
+		if (!strcmp(rule->identifier, name)) return true;
+	}
+	return false;
+}
+
+typedef struct scan {
+	lineage_sample *s;
+	ln_vec hits; /* ln_yhit */
+	bool oom;
+} scan;
+
 /* libyara keeps its match records packed in its arena: reading them through
  * its own iteration macros is a misaligned access that UBSan reports (x86
  * loads them fine). */
 __attribute__((no_sanitize("alignment"))) static int on_match(YR_SCAN_CONTEXT *sc, int message, void *data, void *arg)
 {
-	ln_crypto *c = arg;
+	scan *k = arg;
 	if (message != CALLBACK_MSG_RULE_MATCHING) return CALLBACK_CONTINUE;
 	const YR_RULE *rule = data;
-	const char *family = meta_str(rule, "family");
-	if (!family) return CALLBACK_CONTINUE;
-	const char *algorithm = meta_str(rule, "algorithm");
-	const char *kind = meta_str(rule, "kind");
-	const char *blob = meta_str(rule, "blob");
-	const char *mat = meta_str(rule, "material");
-	bool material = mat && (!strcmp(mat, "yes") || !strcmp(mat, "true"));
-	char source[160];
-	snprintf(source, sizeof(source), "rule:%s", rule->identifier);
-	/* one finding per place, the first few */
-	uint64_t seen[MAX_MATCHES_PER_RULE];
+	const char *name = ln_arena_strdup(k->s->arena, rule->identifier);
+	if (!name) {
+		k->oom = true;
+		return CALLBACK_ERROR;
+	}
+	uint64_t seen[LN_YARA_PLACES];
 	size_t nseen = 0;
 	const YR_STRING *str;
 	yr_rule_strings_foreach(rule, str)
@@ -246,47 +284,53 @@ __attribute__((no_sanitize("alignment"))) static int on_match(YR_SCAN_CONTEXT *s
 			uint64_t off = (uint64_t)(m->base + m->offset);
 			bool dup = false;
 			for (size_t i = 0; i < nseen; i++)
-				dup |= off + MATCH_SPAN > seen[i] && seen[i] + MATCH_SPAN > off;
-			if (dup || nseen == MAX_MATCHES_PER_RULE) continue;
+				dup |= off + LN_YARA_SPAN > seen[i] && seen[i] + LN_YARA_SPAN > off;
+			if (dup || nseen == LN_YARA_PLACES) continue;
 			seen[nseen++] = off;
-			if (blob) {
-				ln_crypto_blob(c, blob, off);
-				continue;
+			ln_yhit *h = ln_vec_push(&k->hits);
+			if (!h) {
+				k->oom = true;
+				return CALLBACK_ERROR;
 			}
-			/* a rule may say its bytes are material (an analyst's rule for
-			 * one family's key or configuration): they become its value */
-			const char *value = NULL;
-			if (material && off < c->bin->size) {
-				size_t len = (size_t)m->match_length < 64 ? (size_t)m->match_length : 64;
-				if (len > c->bin->size - off) len = (size_t)(c->bin->size - off);
-				value = ln_crypto_hex(c, c->bin->data + off, len);
-			}
-			lineage_crypto_finding *f =
-			        ln_crypto_add(c, family, algorithm ? algorithm : family, kind ? kind : "table", source,
-			                      meta_str(rule, "description"), value);
-			if (!f) return CALLBACK_ERROR;
-			if (material) f->flags |= LINEAGE_CRYPTO_MATERIAL;
-			ln_crypto_at_offset(c, f, off, (uint32_t)m->match_length);
+			*h = (ln_yhit){rule, name, off, (uint32_t)m->match_length};
 		}
 	}
-	return c->oom ? CALLBACK_ERROR : CALLBACK_CONTINUE;
+	if (!nseen) { /* a rule of conditions only (filesize, uint16(0)...) */
+		ln_yhit *h = ln_vec_push(&k->hits);
+		if (!h) {
+			k->oom = true;
+			return CALLBACK_ERROR;
+		}
+		*h = (ln_yhit){rule, name, 0, 0};
+	}
+	return CALLBACK_CONTINUE;
 }
 
-int ln_crypto_rules(ln_crypto *c, const lineage_rules *rules)
+int ln_yara_scan(lineage_sample *s, lineage_ctx *ctx, const lineage_rules *r)
 {
-	const lineage_binary *bin = c->bin;
-	if (!bin->size) return 0;
-	uint32_t ms = c->ctx->limits.max_time_ms;
-	int timeout = ms ? (int)((ms + 999) / 1000) : 0;
-	int rc = yr_rules_scan_mem(rules->yr, bin->data, bin->size, 0, on_match, c, timeout);
-	if (c->oom || rc == ERROR_INSUFFICIENT_MEMORY)
-		return ln_ctx_error(c->ctx, LINEAGE_ENOMEM, "%s: out of memory", bin->path);
-	if (rc == ERROR_SCAN_TIMEOUT) { /* partial: what was found stays, and says so */
-		if (!c->s->budget_hit) c->s->budget_hit = "time";
-		return 0;
+	if (s->yara_done) return 0;
+	const lineage_binary *bin = &s->bin;
+	scan k = {.s = s};
+	ln_vec_init(&k.hits, sizeof(ln_yhit));
+	int rc = ERROR_SUCCESS;
+	if (bin->size && r->nyara) {
+		uint32_t ms = ctx->limits.max_time_ms;
+		int timeout = ms ? (int)((ms + 999) / 1000) : 0;
+		rc = yr_rules_scan_mem(r->yr, bin->data, bin->size, 0, on_match, &k, timeout);
 	}
-	if (rc != ERROR_SUCCESS && rc != ERROR_TOO_MANY_MATCHES && rc != ERROR_CALLBACK_ERROR)
-		return ln_ctx_error(c->ctx, LINEAGE_EFORMAT, "%s: the rule scan failed (libyara error %d)", bin->path,
-		                    rc);
+	if (k.oom || rc == ERROR_INSUFFICIENT_MEMORY) {
+		ln_vec_free(&k.hits);
+		return ln_ctx_error(ctx, LINEAGE_ENOMEM, "%s: out of memory", bin->path);
+	}
+	if (rc == ERROR_SCAN_TIMEOUT) { /* partial: what was found stays, and says so */
+		if (!s->budget_hit) s->budget_hit = "time";
+	} else if (rc != ERROR_SUCCESS && rc != ERROR_TOO_MANY_MATCHES && rc != ERROR_CALLBACK_ERROR) {
+		ln_vec_free(&k.hits);
+		return ln_ctx_error(ctx, LINEAGE_EFORMAT, "%s: the rule scan failed (libyara error %d)", bin->path, rc);
+	}
+	size_t want = k.hits.len;
+	s->yhits = ln_vec_to_arena(&k.hits, s->arena, &s->nyhits);
+	if (want && !s->yhits) return ln_ctx_error(ctx, LINEAGE_ENOMEM, "%s: out of memory", bin->path);
+	s->yara_done = true;
 	return 0;
 }
