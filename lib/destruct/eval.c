@@ -34,6 +34,7 @@ typedef struct ev {
 	ln_map slots;          /* import slot -> import */
 	bool *file_match;      /* per rule */
 	uint8_t **fn_match;    /* per function-scope rule: a bit per function */
+	uint64_t *first_fn;    /* per function-scope rule: the first function it matched in */
 	bool oom;
 	ln_vec *evidence; /* lineage_evidence, while explaining */
 } ev;
@@ -603,7 +604,8 @@ static bool leaf(ev *x, const ln_rnode *n, size_t fi, bool explain)
 		int r = x->e->leaves[n->slot].rule;
 		const ln_rule *rr = &x->set->caps[r];
 		uint64_t where = 0;
-		bool ok = f && rr->function_scope ? (x->fn_match[r] && fn_rule(x, r, fi, 2, &where)) : x->file_match[r];
+		bool ok = f && rr->function_scope ? (x->fn_match[r] && fn_rule(x, r, fi, 1, &where)) : x->file_match[r];
+		if (ok && !f && rr->function_scope) where = x->first_fn[r];
 		if (ok && explain)
 			add_ev(x, "rule", rr->id, f && where && where != f->address ? "in a function it calls" : NULL,
 			       where ? LINEAGE_EVIDENCE_HAS_VA : 0, where, 0);
@@ -689,7 +691,8 @@ int ln_caps_eval(lineage_sample *s, lineage_ctx *ctx, const lineage_rules *set, 
 	setup(&x);
 	x.file_match = ln_calloc(set->ncaps + 1, sizeof(bool));
 	x.fn_match = ln_calloc(set->ncaps + 1, sizeof(uint8_t *));
-	if (!x.file_match || !x.fn_match) x.oom = true;
+	x.first_fn = ln_calloc(set->ncaps + 1, sizeof(uint64_t));
+	if (!x.file_match || !x.fn_match || !x.first_fn) x.oom = true;
 	for (size_t k = 0; k < set->ncaps && !x.oom; k++) {
 		uint32_t i = x.e->order[k];
 		const ln_rule *r = &set->caps[i];
@@ -713,10 +716,12 @@ int ln_caps_eval(lineage_sample *s, lineage_ctx *ctx, const lineage_rules *set, 
 			count++;
 		}
 		x.fn_match[i] = bits;
+		if (count) x.first_fn[i] = x.fns[first].address;
 		if ((x.file_match[i] = count > 0)) emit(&x, r, first, count, out);
 	}
 	for (size_t i = 0; x.fn_match && i < set->ncaps; i++) ln_free(x.fn_match[i]);
 	ln_free(x.fn_match);
+	ln_free(x.first_fn);
 	ln_free(x.file_match);
 	ln_map_free(&x.slots);
 	if (x.smatch)
