@@ -19,34 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static long long file_size(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) return -1;
-	fseek(f, 0, SEEK_END);
-	long long n = ftell(f);
-	fclose(f);
-	return n;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+#include "bench_util.h"
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -80,13 +53,13 @@ typedef struct result {
 static double one(lineage_ctx *ctx, const char *path, uint32_t what, size_t *nfind, size_t *nhits)
 {
 	lineage_sample *s;
-	double t0 = now();
+	double t0 = bench_now();
 	if (lineage_sample_load_file(&s, ctx, path) != 0) {
 		fprintf(stderr, "skip %s: %s\n", path, lineage_errmsg(ctx));
 		return -1;
 	}
 	int rc = lineage_sample_analyze(s, ctx, what);
-	double t1 = now();
+	double t1 = bench_now();
 	if (rc != 0) {
 		fprintf(stderr, "%s: analysis failed: %s\n", path, lineage_errmsg(ctx));
 		lineage_sample_free(s);
@@ -123,24 +96,17 @@ int main(int argc, char **argv)
 	}
 	char **files = argv + first;
 
-	lineage_ctx *ctx;
-	if (lineage_ctx_new(&ctx)) return 3;
 	lineage_rules *rules;
-	double tr0 = now();
-	if (lineage_rules_load(&rules, ctx, rdir) != 0) {
-		fprintf(stderr, "rules: %s\n", lineage_errmsg(ctx));
-		lineage_ctx_free(ctx);
-		return 3;
-	}
-	double tr1 = now();
-	lineage_ctx_set_rules(ctx, rules);
+	double trload;
+	lineage_ctx *ctx = bench_ctx_with_rules(rdir, &rules, &trload);
+	if (!ctx) return 3;
 	printf("lineage crypto: %zu rules from %s compiled in %.3f s; %d files, median of %d runs\n",
-	       lineage_rules_count(rules), lineage_rules_dir(rules), tr1 - tr0, nfiles, runs);
+	       lineage_rules_count(rules), lineage_rules_dir(rules), trload, nfiles, runs);
 
 	result *r = calloc((size_t)nfiles, sizeof(*r));
 	if (!r) return 3;
 	for (int i = 0; i < nfiles; i++) {
-		r[i].size = file_size(files[i]);
+		r[i].size = bench_file_size(files[i]);
 		r[i].ok = r[i].size > 0;
 		for (int m = 0; m < 2; m++) r[i].t[m] = calloc((size_t)runs, sizeof(double));
 	}
@@ -172,7 +138,7 @@ int main(int argc, char **argv)
 		if (!r[i].ok) continue;
 		nok++;
 		double mb = (double)r[i].size / 1e6;
-		double ta = median(r[i].t[0], runs), tb = median(r[i].t[1], runs);
+		double ta = bench_median(r[i].t[0], runs), tb = bench_median(r[i].t[1], runs);
 		const char *base = strrchr(files[i], '/') ? strrchr(files[i], '/') + 1 : files[i];
 		printf("%-30.30s %8.2f | %9.1f %8zu %6zu | %9.1f %8zu\n", base, mb, ta > 0 ? mb / ta : 0.0,
 		       r[i].findings[0], r[i].hits, tb > 0 ? mb / tb : 0.0, r[i].findings[1]);
@@ -181,7 +147,7 @@ int main(int argc, char **argv)
 		fb += r[i].findings[1];
 		hits += r[i].hits;
 	}
-	double ta = median(tot[0], runs), tb = median(tot[1], runs);
+	double ta = bench_median(tot[0], runs), tb = bench_median(tot[1], runs);
 	printf("\n(a) rules only (bytes: YARA rules + data scans): %.1f MB in %.3f s = %.1f MB/s, %zu findings, %zu "
 	       "rule hits\n",
 	       bytes / 1e6, ta, ta > 0 ? bytes / 1e6 / ta : 0.0, fa, hits);

@@ -210,9 +210,9 @@ static void print_capabilities(const lineage_sample *s)
 		i = j;
 	}
 	for (size_t i = 0; i < ne; i++)
-		printf("  embedded   %s %s, %llu bytes at offset 0x%llx, sha256 %s, %zu capabilities\n", m[i].kind,
+		printf("  embedded   %s %s, %llu bytes at offset 0x%llx, sha256 %s, %zu capabilit%s\n", m[i].kind,
 		       m[i].where, (unsigned long long)m[i].size, (unsigned long long)m[i].offset, m[i].sha256,
-		       m[i].ncapabilities);
+		       m[i].ncapabilities, m[i].ncapabilities == 1 ? "y" : "ies");
 }
 
 static void print_text(const lineage_sample *s)

@@ -7,10 +7,12 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: lineage <command> [options] [args]\n\n"
 	           "commands:\n"
-	           "  scan FILE|DIR...    what a file contains: format, sections, imports, functions, artifacts\n"
+	           "  scan FILE|DIR...    what a file contains: format, sections, imports, functions, artifacts,\n"
+	           "                      crypto, capabilities (how it can destroy data, with ATT&CK ids)\n"
 	           "  add FILE|DIR...     store samples in the corpus with their labels (--family, --actor)\n"
 	           "  corpus ACTION       list, families, stats, label, remove\n"
-	           "  match FILE|DIR...   which known families share code with each file: verdict and evidence\n"
+	           "  match FILE|DIR...   which known families each file is kin to (code, crypto, destruction):\n"
+	           "                      verdict and evidence\n"
 	           "  compare A B         the functions two files share, paired, with a score (no corpus needed)\n"
 	           "  version             print the version\n\n"
 	           "Run 'lineage <command> --help' for a command's options. Manual: docs/cli/.\n");

@@ -37,6 +37,20 @@ typedef struct ev {
 	uint64_t *first_fn;    /* per function-scope rule: the first function it matched in */
 	bool oom;
 	ln_vec *evidence; /* lineage_evidence, while explaining */
+	/* per leaf, computed on first use: a named constant's value for this
+	 * sample (state 1 known, 2 none), the string resolving an API name */
+	uint64_t *cval;
+	uint8_t *cstate;
+	long *rstr;     /* -2 not looked up yet, -1 none */
+	uint32_t *slow; /* string leaves without a literal: tried on every string */
+	size_t nslow;
+	/* per function, flattened: the import each call reaches (-1 none), the
+	 * string each note references (-1 none); per import/call leaf, on first
+	 * use: which imports it names */
+	int32_t *cimp, *nstr_of;
+	size_t *coff, *noff;
+	ln_map names; /* hash of an API name -> import index */
+	uint8_t **imatch;
 } ev;
 
 /* ------------------------------------------------------------- helpers */
@@ -204,17 +218,100 @@ const char *ln_call_api(const lineage_sample *s, const ln_map *slots, const line
 			return ln_api_name(g->calls[0].import, buf, cap);
 		return NULL;
 	}
-	const lineage_note *last = NULL; /* the last import slot read before the call */
-	for (uint32_t k = 0; k < f->nnotes && f->notes[k].va < c->site; k++)
-		if (f->notes[k].kind == LINEAGE_NOTE_REF && slots->len && ln_map_get(slots, f->notes[k].value))
-			last = &f->notes[k];
-	if (!last) return NULL;
-	return ln_api_name(bin->imports[*ln_map_get(slots, last->value)].name, buf, cap);
+	if (!slots->len) return NULL;
+	/* the last import slot read before the call, among the 64 notes before it */
+	uint32_t lo = 0, hi = f->nnotes;
+	while (lo < hi) {
+		uint32_t m = lo + (hi - lo) / 2;
+		if (f->notes[m].va < c->site)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	for (uint32_t k = lo, seen = 0; k > 0 && seen < 64; k--, seen++) {
+		const lineage_note *n = &f->notes[k - 1];
+		const uint32_t *ix = n->kind == LINEAGE_NOTE_REF ? ln_map_get(slots, n->value) : NULL;
+		if (ix) return ln_api_name(bin->imports[*ix].name, buf, cap);
+	}
+	return NULL;
 }
 
 static const char *call_api(const ev *x, const lineage_function *f, const lineage_call *c, char *buf, size_t cap)
 {
 	return ln_call_api(x->s, &x->slots, f, c, buf, cap);
+}
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++) h = (h ^ (uint8_t)(*s >= 'A' && *s <= 'Z' ? *s + 32 : *s)) * 1099511628211ull;
+	return h == LN_MAP_EMPTY ? 0 : h;
+}
+
+/* The import a call reaches, as ln_call_api finds it, or -1. */
+static int32_t call_import(const ev *x, const lineage_function *f, const lineage_call *c)
+{
+	char buf[256];
+	const char *api = call_api(x, f, c, buf, sizeof(buf));
+	if (!api) return -1;
+	const uint32_t *i = ln_map_get(&x->names, name_hash(api));
+	return i ? (int32_t)*i : -1;
+}
+
+/* Per function, the imports its calls reach and the strings its notes
+ * reference, computed once for all the rules. */
+static void index_functions(ev *x)
+{
+	size_t nc = 0, nn = 0;
+	for (size_t i = 0; i < x->nf; i++) {
+		nc += x->fns[i].ncalls;
+		nn += x->fns[i].nnotes;
+	}
+	x->coff = ln_arena_alloc_raw(x->a, (x->nf + 1) * sizeof(size_t));
+	x->noff = ln_arena_alloc_raw(x->a, (x->nf + 1) * sizeof(size_t));
+	x->cimp = ln_arena_alloc_raw(x->a, (nc + 1) * sizeof(int32_t));
+	x->nstr_of = ln_arena_alloc_raw(x->a, (nn + 1) * sizeof(int32_t));
+	if (!x->coff || !x->noff || !x->cimp || !x->nstr_of) {
+		x->oom = true;
+		return;
+	}
+	ln_map_init(&x->names);
+	char buf[256];
+	for (size_t i = 0; i < x->bin->nimports && !x->oom; i++) {
+		const char *n = x->bin->imports[i].name;
+		if (!n) continue;
+		uint64_t h = name_hash(ln_api_name(n, buf, sizeof(buf)));
+		if (!ln_map_get(&x->names, h) && !ln_map_put(&x->names, h, (uint32_t)i)) x->oom = true;
+	}
+	size_t c = 0, k = 0;
+	for (size_t i = 0; i < x->nf; i++) {
+		const lineage_function *f = &x->fns[i];
+		x->coff[i] = c;
+		x->noff[i] = k;
+		for (uint32_t j = 0; j < f->ncalls; j++) x->cimp[c++] = call_import(x, f, &f->calls[j]);
+		for (uint32_t j = 0; j < f->nnotes; j++)
+			x->nstr_of[k++] =
+			        f->notes[j].kind == LINEAGE_NOTE_REF ? (int32_t)string_at_va(x, f->notes[j].value) : -1;
+	}
+}
+
+/* Which imports an import/call leaf names (one byte per import). */
+static const uint8_t *leaf_imports(ev *x, const ln_rnode *n)
+{
+	uint8_t **m = &x->imatch[n->slot];
+	if (!*m) {
+		*m = ln_arena_alloc(x->a, x->bin->nimports + 1);
+		if (!*m) {
+			x->oom = true;
+			static const uint8_t none[1];
+			return none;
+		}
+		char buf[256];
+		for (size_t i = 0; i < x->bin->nimports; i++)
+			(*m)[i] = x->bin->imports[i].name &&
+			          api_match(n->text, ln_api_name(x->bin->imports[i].name, buf, sizeof(buf)));
+	}
+	return *m;
 }
 
 static const char *keep(ev *x, const char *s)
@@ -298,9 +395,9 @@ static void match_strings(ev *x)
 	for (size_t i = 0; i < x->nstr && !x->oom; i++) {
 		st.si = i;
 		ln_ac_scan(x->e->ac, x->str[i].text, x->str[i].len, on_literal, &st);
-		for (size_t l = 0; l < nl && !x->oom; l++) { /* regexes without a literal */
-			const ln_leaf *lf = &x->e->leaves[l];
-			if (lf->node->kind != LN_R_STRING || lf->anchored || !verify(lf, &x->str[i])) continue;
+		for (size_t k = 0; k < x->nslow && !x->oom; k++) { /* regexes without a literal */
+			uint32_t l = x->slow[k];
+			if (!verify(&x->e->leaves[l], &x->str[i])) continue;
 			uint32_t *p = ln_vec_push(&x->smatch[l]);
 			if (!p)
 				x->oom = true;
@@ -370,19 +467,43 @@ static void setup(ev *x)
 		return;
 	}
 	for (size_t i = 0; i < x->e->nleaves; i++) ln_vec_init(&x->smatch[i], sizeof(uint32_t));
+	size_t nl = x->e->nleaves;
+	x->cval = ln_arena_alloc(x->a, (nl + 1) * sizeof(uint64_t));
+	x->cstate = ln_arena_alloc(x->a, nl + 1);
+	x->rstr = ln_arena_alloc_raw(x->a, (nl + 1) * sizeof(long));
+	x->slow = ln_arena_alloc(x->a, (nl + 1) * sizeof(uint32_t));
+	if (!x->cval || !x->cstate || !x->rstr || !x->slow) {
+		x->oom = true;
+		return;
+	}
+	x->imatch = ln_arena_alloc(x->a, (nl + 1) * sizeof(uint8_t *));
+	if (!x->imatch) {
+		x->oom = true;
+		return;
+	}
+	index_functions(x);
+	for (size_t i = 0; i < nl; i++) {
+		x->rstr[i] = -2;
+		const ln_leaf *lf = &x->e->leaves[i];
+		if (lf->node->kind == LN_R_STRING && !lf->anchored) x->slow[x->nslow++] = (uint32_t)i;
+	}
 	match_strings(x);
 	if (!ln_ioctl_target(x->bin, &x->os, &x->arch)) x->os = x->arch = NULL;
 }
 
 /* --------------------------------------------------------------- leaves */
 
-/* The name as a string the program resolves at run time. */
-static long resolved_string(const ev *x, const char *name)
+/* The leaf's API name as a string the program resolves at run time. */
+static long resolved_string(const ev *x, const ln_rnode *n)
 {
 	if (!x->resolver) return -1;
-	for (size_t i = 0; i < x->nstr; i++)
-		if (api_match(name, x->str[i].text)) return (long)i;
-	return -1;
+	long *r = &x->rstr[n->slot];
+	if (*r == -2) {
+		*r = -1;
+		for (size_t i = 0; i < x->nstr && *r < 0; i++)
+			if (api_match(n->text, x->str[i].text)) *r = (long)i;
+	}
+	return *r;
 }
 
 static bool hashed_name(const ev *x, const char *name)
@@ -403,7 +524,7 @@ static bool file_import(ev *x, const ln_rnode *n, bool explain)
 			if (explain) add_ev(x, "import", x->imports[i], NULL, 0, 0, 0);
 			return true;
 		}
-	long si = resolved_string(x, n->text);
+	long si = resolved_string(x, n);
 	if (si >= 0) {
 		if (explain) {
 			add_ev(x, "import", x->str[si].text, "resolved at run time from its name",
@@ -456,7 +577,9 @@ static bool leaf_constant(ev *x, const ln_rnode *n, uint64_t *v)
 		*v = n->value;
 		return true;
 	}
-	return ioctl_value(x, n->text, v);
+	if (!x->cstate[n->slot]) x->cstate[n->slot] = ioctl_value(x, n->text, &x->cval[n->slot]) ? 1 : 2;
+	*v = x->cval[n->slot];
+	return x->cstate[n->slot] == 1;
 }
 
 static bool fn_rule(ev *x, int r, size_t fi, int depth, uint64_t *where)
@@ -520,34 +643,36 @@ static bool leaf(ev *x, const ln_rnode *n, size_t fi, bool explain)
 	case LN_R_CALL:
 		if (!f) {
 			if (n->kind == LN_R_CALL && x->nf) { /* a call anywhere in the code */
+				const uint8_t *im = leaf_imports(x, n);
 				for (size_t g = 0; g < x->nf; g++)
 					for (uint32_t i = 0; i < x->fns[g].ncalls; i++) {
-						const char *api =
-						        call_api(x, &x->fns[g], &x->fns[g].calls[i], buf, sizeof(buf));
-						if (api && api_match(n->text, api)) {
-							if (explain)
-								add_ev(x, "call", api, NULL, LINEAGE_EVIDENCE_HAS_VA,
-								       x->fns[g].calls[i].site, 0);
-							return true;
-						}
+						int32_t ix = x->cimp[x->coff[g] + i];
+						if (ix < 0 || !im[ix]) continue;
+						if (explain)
+							add_ev(x, "call",
+							       ln_api_name(x->bin->imports[ix].name, buf, sizeof(buf)),
+							       NULL, LINEAGE_EVIDENCE_HAS_VA, x->fns[g].calls[i].site,
+							       0);
+						return true;
 					}
 				/* or resolved at run time */
-				long si = resolved_string(x, n->text);
+				long si = resolved_string(x, n);
 				if (si < 0 && !hashed_name(x, n->text)) return false;
 			}
 			return file_import(x, n, explain);
 		}
+		const uint8_t *im = leaf_imports(x, n);
 		for (uint32_t i = 0; i < f->ncalls; i++) {
-			const char *api = call_api(x, f, &f->calls[i], buf, sizeof(buf));
-			if (api && api_match(n->text, api)) {
-				if (explain) add_ev(x, "call", api, NULL, LINEAGE_EVIDENCE_HAS_VA, f->calls[i].site, 0);
-				return true;
-			}
+			int32_t ix = x->cimp[x->coff[fi] + i];
+			if (ix < 0 || !im[ix]) continue;
+			if (explain)
+				add_ev(x, "call", ln_api_name(x->bin->imports[ix].name, buf, sizeof(buf)), NULL,
+				       LINEAGE_EVIDENCE_HAS_VA, f->calls[i].site, 0);
+			return true;
 		}
 		if (x->resolver) /* the function names the API for GetProcAddress */
 			for (uint32_t k = 0; k < f->nnotes; k++) {
-				if (f->notes[k].kind != LINEAGE_NOTE_REF) continue;
-				long si = string_at_va(x, f->notes[k].value);
+				long si = x->nstr_of[x->noff[fi] + k];
 				if (si >= 0 && api_match(n->text, x->str[si].text)) {
 					if (explain)
 						add_ev(x, "call", x->str[si].text, "resolved at run time from its name",
@@ -567,8 +692,7 @@ static bool leaf(ev *x, const ln_rnode *n, size_t fi, bool explain)
 			return true;
 		}
 		for (uint32_t k = 0; k < f->nnotes; k++) {
-			if (f->notes[k].kind != LINEAGE_NOTE_REF) continue;
-			long si = string_at_va(x, f->notes[k].value);
+			long si = x->nstr_of[x->noff[fi] + k];
 			if (si >= 0 && has_u32(sm, (uint32_t)si)) {
 				if (explain) add_string_ev(x, si);
 				return true;
@@ -724,6 +848,7 @@ int ln_caps_eval(lineage_sample *s, lineage_ctx *ctx, const lineage_rules *set, 
 	ln_free(x.first_fn);
 	ln_free(x.file_match);
 	ln_map_free(&x.slots);
+	ln_map_free(&x.names);
 	if (x.smatch)
 		for (size_t i = 0; i < x.e->nleaves; i++) ln_vec_free(&x.smatch[i]);
 	if (x.oom) return ln_ctx_error(ctx, LINEAGE_ENOMEM, "%s: out of memory", s->bin.path);
