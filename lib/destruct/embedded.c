@@ -184,55 +184,67 @@ static const char *kind_of(const lineage_binary *b)
 	return b->pe.is_dll ? "dll" : "exe";
 }
 
+/* Load and analyse one embedded file; its capabilities join the sample's.
+ * A file that does not load or analyse is skipped. */
+static int one_embedded(lineage_sample *s, lineage_ctx *ctx, const cand *c, ln_vec *caps, ln_vec *embedded)
+{
+	char name[600];
+	snprintf(name, sizeof(name), "%s@0x%llx", s->bin.path, (unsigned long long)c->off);
+	lineage_sample *sub = NULL;
+	if (lineage_sample_load_memory(&sub, ctx, s->bin.data + c->off, (size_t)c->size, name) != 0) return 0;
+	sub->depth = s->depth + 1;
+	int rc = lineage_sample_analyze(sub, ctx, LINEAGE_ANALYZE_CODE | LINEAGE_ANALYZE_CAPABILITIES);
+	if (rc != 0 || sub->bin.format == LINEAGE_FORMAT_RAW) {
+		lineage_sample_free(sub);
+		return rc == LINEAGE_ENOMEM ? rc : 0;
+	}
+	lineage_embedded *m = ln_vec_push(embedded);
+	if (!m) {
+		lineage_sample_free(sub);
+		return ln_ctx_error(ctx, LINEAGE_ENOMEM, "%s: out of memory", s->bin.path);
+	}
+	memset(m, 0, sizeof(*m));
+	m->offset = c->off;
+	m->size = c->size;
+	m->where = c->where ? c->where : "data";
+	m->format = lineage_format_name(sub->bin.format);
+	m->kind = kind_of(&sub->bin);
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	if (EVP_Digest(s->bin.data + c->off, (size_t)c->size, md, &mdlen, EVP_sha256(), NULL) && mdlen == 32)
+		ln_hex(m->sha256, md, 32);
+	bool ok = true;
+	for (size_t k = 0; k < sub->ncaps && ok; k++) {
+		if (sub->caps[k].embedded >= 0) continue; /* one level */
+		lineage_capability *d = ln_vec_push(caps);
+		ok = d && ln_cap_copy(d, &sub->caps[k], s->arena);
+		if (ok) {
+			d->embedded = (int)(embedded->len - 1);
+			m->ncapabilities++;
+		}
+	}
+	lineage_sample_free(sub);
+	return ok ? 0 : ln_ctx_error(ctx, LINEAGE_ENOMEM, "%s: out of memory", s->bin.path);
+}
+
 int ln_embedded_run(lineage_sample *s, lineage_ctx *ctx, ln_vec *caps, ln_vec *embedded)
 {
 	cand c[MAX_EMBEDDED];
 	size_t n = 0;
 	find(s, s->arena, c, &n);
-	for (size_t i = 0; i < n; i++) {
-		char name[600];
-		snprintf(name, sizeof(name), "%s@0x%llx", s->bin.path, (unsigned long long)c[i].off);
-		lineage_sample *sub = NULL;
-		if (lineage_sample_load_memory(&sub, ctx, s->bin.data + c[i].off, (size_t)c[i].size, name) != 0)
-			continue;
-		sub->depth = s->depth + 1;
-		int rc = lineage_sample_analyze(sub, ctx, LINEAGE_ANALYZE_CODE | LINEAGE_ANALYZE_CAPABILITIES);
-		if (rc == LINEAGE_ENOMEM) {
-			lineage_sample_free(sub);
-			return rc;
+	/* the embedded files share the sample's time budget: each gets an eighth
+	 * of it (at least a second), and none starts after half of it is spent */
+	uint32_t limit = ctx->limits.max_time_ms;
+	uint64_t start = ln_now_ms();
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (limit && ln_now_ms() - start > limit / 2) {
+			if (!s->budget_hit) s->budget_hit = "time";
+			break;
 		}
-		if (rc != 0 || sub->bin.format == LINEAGE_FORMAT_RAW) {
-			lineage_sample_free(sub);
-			continue;
-		}
-		lineage_embedded *m = ln_vec_push(embedded);
-		if (!m) {
-			lineage_sample_free(sub);
-			return ln_ctx_error(ctx, LINEAGE_ENOMEM, "%s: out of memory", s->bin.path);
-		}
-		memset(m, 0, sizeof(*m));
-		m->offset = c[i].off;
-		m->size = c[i].size;
-		m->where = c[i].where ? c[i].where : "data";
-		m->format = lineage_format_name(sub->bin.format);
-		m->kind = kind_of(&sub->bin);
-		unsigned char md[32];
-		unsigned int mdlen = 0;
-		if (EVP_Digest(s->bin.data + c[i].off, (size_t)c[i].size, md, &mdlen, EVP_sha256(), NULL) &&
-		    mdlen == 32)
-			ln_hex(m->sha256, md, 32);
-		bool ok = true;
-		for (size_t k = 0; k < sub->ncaps && ok; k++) {
-			if (sub->caps[k].embedded >= 0) continue; /* one level */
-			lineage_capability *d = ln_vec_push(caps);
-			ok = d && ln_cap_copy(d, &sub->caps[k], s->arena);
-			if (ok) {
-				d->embedded = (int)(embedded->len - 1);
-				m->ncapabilities++;
-			}
-		}
-		lineage_sample_free(sub);
-		if (!ok) return ln_ctx_error(ctx, LINEAGE_ENOMEM, "%s: out of memory", s->bin.path);
+		ctx->limits.max_time_ms = limit ? (limit / 8 > 1000 ? limit / 8 : 1000) : 0;
+		rc = one_embedded(s, ctx, &c[i], caps, embedded);
+		ctx->limits.max_time_ms = limit;
 	}
-	return 0;
+	return rc;
 }

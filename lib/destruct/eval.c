@@ -303,8 +303,7 @@ static const uint8_t *leaf_imports(ev *x, const ln_rnode *n)
 		*m = ln_arena_alloc(x->a, x->bin->nimports + 1);
 		if (!*m) {
 			x->oom = true;
-			static const uint8_t none[1];
-			return none;
+			return NULL;
 		}
 		char buf[256];
 		for (size_t i = 0; i < x->bin->nimports; i++)
@@ -644,7 +643,7 @@ static bool leaf(ev *x, const ln_rnode *n, size_t fi, bool explain)
 		if (!f) {
 			if (n->kind == LN_R_CALL && x->nf) { /* a call anywhere in the code */
 				const uint8_t *im = leaf_imports(x, n);
-				for (size_t g = 0; g < x->nf; g++)
+				for (size_t g = 0; im && g < x->nf; g++)
 					for (uint32_t i = 0; i < x->fns[g].ncalls; i++) {
 						int32_t ix = x->cimp[x->coff[g] + i];
 						if (ix < 0 || !im[ix]) continue;
@@ -662,7 +661,7 @@ static bool leaf(ev *x, const ln_rnode *n, size_t fi, bool explain)
 			return file_import(x, n, explain);
 		}
 		const uint8_t *im = leaf_imports(x, n);
-		for (uint32_t i = 0; i < f->ncalls; i++) {
+		for (uint32_t i = 0; im && i < f->ncalls; i++) {
 			int32_t ix = x->cimp[x->coff[fi] + i];
 			if (ix < 0 || !im[ix]) continue;
 			if (explain)
