@@ -224,6 +224,50 @@ static void test_eval(void **state)
 	lineage_rules_free(r);
 }
 
+/* An import resolved at run time through an API hash: the crypto axis
+ * resolves the hashes of the API-hash fixture (which imports nothing of
+ * Windows), and an import feature holds on the name, marked resolved. */
+static void test_hashed_import(void **state)
+{
+	(void)state;
+	const char *fx = getenv("LINEAGE_FIXTURES");
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/crypto-api_hash-gcc-O2", fx ? fx : ".");
+	if (access(path, R_OK) != 0) fail_msg("no fixture %s", path);
+	char p[256];
+	snprintf(p, sizeof(p), "%s/h.yar", tmpdir);
+	write_text(p, "rule never_x { condition: false }\n");
+	snprintf(p, sizeof(p), "%s/a.yar", tmpdir);
+	remove(p);
+	snprintf(p, sizeof(p), "%s/r.yml", tmpdir);
+	write_text(p, "rule: t.hashed\nname: thread creation\nmatch:\n  all:\n    - import: CreateThread\n"
+	              "    - not:\n        import: CreateRemoteThread\n");
+	lineage_rules *r = NULL;
+	assert_int_equal(lineage_rules_load(&r, ctx, tmpdir), 0);
+	lineage_ctx_set_rules(ctx, r);
+	lineage_sample *s = NULL;
+	assert_int_equal(lineage_sample_load_file(&s, ctx, path), 0);
+	/* without the crypto axis, nothing resolves the hashes */
+	assert_int_equal(lineage_sample_analyze(s, ctx, LINEAGE_ANALYZE_CODE | LINEAGE_ANALYZE_CAPABILITIES), 0);
+	size_t n;
+	const lineage_capability *c = lineage_sample_capabilities(s, &n);
+	assert_null(cap(c, n, "t.hashed"));
+	lineage_sample_free(s);
+	assert_int_equal(lineage_sample_load_file(&s, ctx, path), 0);
+	assert_int_equal(lineage_sample_analyze(s, ctx, LINEAGE_ANALYZE_ALL), 0);
+	c = lineage_sample_capabilities(s, &n);
+	const lineage_capability *h = cap(c, n, "t.hashed");
+	assert_non_null(h);
+	assert_string_equal(h->evidence[0].value, "CreateThread");
+	assert_true(h->evidence[0].flags & LINEAGE_EVIDENCE_RESOLVED);
+	assert_non_null(strstr(h->evidence[0].detail, "API hash"));
+	lineage_sample_free(s);
+	lineage_ctx_set_rules(ctx, NULL);
+	lineage_rules_free(r);
+	snprintf(p, sizeof(p), "%s/h.yar", tmpdir);
+	remove(p);
+}
+
 /* The shipped rules load, and every ATT&CK and MBC id they name exists in
  * the shipped knowledge bases (data/attack, data/mbc). */
 static void test_shipped_ids(void **state)
@@ -284,6 +328,7 @@ static void test_ioctl_table(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {cmocka_unit_test(test_compile_errors), cmocka_unit_test(test_eval),
-	                                   cmocka_unit_test(test_shipped_ids), cmocka_unit_test(test_ioctl_table)};
+	                                   cmocka_unit_test(test_shipped_ids), cmocka_unit_test(test_ioctl_table),
+	                                   cmocka_unit_test(test_hashed_import)};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
