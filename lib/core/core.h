@@ -53,6 +53,9 @@ bool ln_is_dir(const char *p); /* p not NULL */
 /* The sample's printable strings (ASCII and UTF-16LE, at least 4
  * characters), found on first use; NULL with *count 0 on OOM. */
 const struct ln_string *ln_sample_strings(lineage_sample *s, size_t *count);
+/* Append a trait to v (lineage_trait), its strings copied into the arena;
+ * false on OOM. */
+bool ln_trait_push(ln_vec *v, ln_arena *a, const char *axis, uint32_t kind, const char *token, const char *detail);
 /* Merge traits into the sample's (sorted by token, one per token). */
 int ln_sample_add_traits(lineage_sample *s, const struct lineage_trait *t, size_t n);
 

@@ -132,6 +132,17 @@ static int cmp_trait(const void *a, const void *b)
 	return strcmp(x->token, y->token);
 }
 
+bool ln_trait_push(ln_vec *v, ln_arena *a, const char *axis, uint32_t kind, const char *token, const char *detail)
+{
+	lineage_trait *t = ln_vec_push(v);
+	if (!t) return false;
+	t->axis = ln_arena_strdup(a, axis);
+	t->token = ln_arena_strdup(a, token);
+	t->detail = ln_arena_strdup(a, detail);
+	t->kind = kind;
+	return t->axis && t->token && t->detail;
+}
+
 int ln_sample_add_traits(lineage_sample *s, const lineage_trait *t, size_t n)
 {
 	if (!n) return 0;

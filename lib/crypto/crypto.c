@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "lineage/traits.h"
+#include "../format/format.h"
 #include "../rules/set.h"
 
 lineage_crypto_finding *ln_crypto_add(ln_crypto *c, const char *family, const char *algorithm, const char *kind,
@@ -55,21 +56,6 @@ const char *ln_crypto_hex(ln_crypto *c, const uint8_t *p, size_t n)
 	}
 	ln_hex(s, p, n);
 	return s;
-}
-
-/* The mapped address of a file offset, or 0. */
-static bool offset_va(const lineage_binary *bin, uint64_t off, uint64_t *va)
-{
-	for (size_t i = 0; i < bin->nsections; i++) {
-		const lineage_section *s = &bin->sections[i];
-		if (!(s->flags & LINEAGE_SEC_ALLOC) || !s->size) continue;
-		uint64_t n = s->vsize && s->vsize < s->size ? s->vsize : s->size;
-		if (off >= s->offset && off - s->offset < n) {
-			*va = s->vaddr + (off - s->offset);
-			return true;
-		}
-	}
-	return false;
 }
 
 /* The file offset of a mapped address. */
@@ -165,7 +151,7 @@ void ln_crypto_at_offset(ln_crypto *c, lineage_crypto_finding *f, uint64_t off, 
 	f->size = size;
 	f->flags |= LINEAGE_CRYPTO_HAS_OFFSET;
 	uint64_t va;
-	if (!offset_va(c->bin, off, &va)) return;
+	if (!ln_binary_offset_va(c->bin, off, &va)) return;
 	f->va = va;
 	f->flags |= LINEAGE_CRYPTO_HAS_VA;
 	set_function(c, f, va);
@@ -201,16 +187,7 @@ static int cmp_finding(const void *a, const void *b)
 
 static void trait(ln_vec *v, ln_arena *a, bool *oom, uint32_t kind, const char *token, const char *detail)
 {
-	lineage_trait *t = ln_vec_push(v);
-	if (!t) {
-		*oom = true;
-		return;
-	}
-	t->axis = "crypto";
-	t->token = ln_arena_strdup(a, token);
-	t->detail = ln_arena_strdup(a, detail);
-	t->kind = kind;
-	if (!t->token || !t->detail) *oom = true;
+	if (!ln_trait_push(v, a, "crypto", kind, token, detail)) *oom = true;
 }
 
 /* The crypto traits of a sample: each family it carries (common), how each

@@ -74,18 +74,10 @@ static int find_ioctls_in(lineage_sample *s, const ln_map *slots, const char *os
 	return 0;
 }
 
-static int find_ioctls(lineage_sample *s, ln_vec *out)
+static int find_ioctls(lineage_sample *s, const ln_map *slots, ln_vec *out)
 {
 	const char *os, *arch;
-	if (!ln_ioctl_target(&s->bin, &os, &arch)) return 0;
-	ln_map slots;
-	if (!ln_slots_build(&slots, &s->bin)) {
-		ln_map_free(&slots);
-		return LINEAGE_ENOMEM;
-	}
-	int rc = find_ioctls_in(s, &slots, os, arch, out);
-	ln_map_free(&slots);
-	return rc;
+	return ln_ioctl_target(&s->bin, &os, &arch) ? find_ioctls_in(s, slots, os, arch, out) : 0;
 }
 
 /* ---------------------------------------------------------------- traits */
@@ -104,16 +96,7 @@ __attribute__((format(printf, 5, 6))) static void trait(tset *t, const char *axi
 	va_start(ap, fmt);
 	vsnprintf(tok, sizeof(tok), fmt, ap);
 	va_end(ap);
-	lineage_trait *x = ln_vec_push(&t->v);
-	if (!x) {
-		t->oom = true;
-		return;
-	}
-	x->axis = ln_arena_strdup(t->a, axis);
-	x->token = ln_arena_strdup(t->a, tok);
-	x->detail = ln_arena_strdup(t->a, detail);
-	x->kind = kind;
-	if (!x->axis || !x->token || !x->detail) t->oom = true;
+	if (!ln_trait_push(&t->v, t->a, axis, kind, tok, detail)) t->oom = true;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -202,29 +185,22 @@ int ln_caps_run(lineage_sample *s, lineage_ctx *ctx)
 	ln_vec_init(&caps, sizeof(lineage_capability));
 	ln_vec_init(&emb, sizeof(lineage_embedded));
 	ln_vec_init(&io, sizeof(lineage_ioctl_use));
-	ln_vec own;
-	ln_vec_init(&own, sizeof(lineage_capability));
-	if (s->depth == 0) rc = ln_embedded_run(s, ctx, &caps, &emb);
+	ln_map slots; /* import slot -> import, for calls through registers */
+	if (!ln_slots_build(&slots, &s->bin)) rc = LINEAGE_ENOMEM;
+	if (rc == 0 && s->depth == 0) rc = ln_embedded_run(s, ctx, &caps, &emb);
 	if (rc == 0) {
 		size_t want = emb.len;
 		s->embedded = ln_vec_to_arena(&emb, s->arena, &s->nembedded);
 		if (want && !s->embedded) rc = LINEAGE_ENOMEM;
 	}
-	if (rc == 0) rc = ln_caps_eval(s, ctx, rules, &own);
-	for (size_t i = 0; rc == 0 && i < own.len; i++) {
-		lineage_capability *d = ln_vec_push(&caps);
-		if (!d)
-			rc = LINEAGE_ENOMEM;
-		else
-			*d = LN_VEC_AT(&own, lineage_capability, i);
-	}
+	if (rc == 0) rc = ln_caps_eval(s, ctx, rules, &slots, &caps);
 	if (rc == 0) {
 		ln_sort(caps.items, caps.len, sizeof(lineage_capability), cmp_cap);
 		size_t want = caps.len;
 		s->caps = ln_vec_to_arena(&caps, s->arena, &s->ncaps);
 		if (want && !s->caps) rc = LINEAGE_ENOMEM;
 	}
-	if (rc == 0 && (rc = find_ioctls(s, &io)) == 0) {
+	if (rc == 0 && (rc = find_ioctls(s, &slots, &io)) == 0) {
 		ln_sort(io.items, io.len, sizeof(lineage_ioctl_use), cmp_ioctl);
 		size_t want = io.len;
 		s->ioctls = ln_vec_to_arena(&io, s->arena, &s->nioctls);
@@ -234,7 +210,7 @@ int ln_caps_run(lineage_sample *s, lineage_ctx *ctx)
 	ln_vec_free(&caps);
 	ln_vec_free(&emb);
 	ln_vec_free(&io);
-	ln_vec_free(&own);
+	ln_map_free(&slots);
 	if (rc == LINEAGE_ENOMEM) return ln_ctx_error(ctx, rc, "%s: out of memory", s->bin.path);
 	return rc;
 }

@@ -8,6 +8,7 @@
 
 #include "lineage/capability.h"
 #include "lineage/traits.h"
+#include "../format/format.h"
 #include "../rules/set.h"
 
 /* The shipped device-control codes (ioctls.inc, data/ioctls.md). */
@@ -51,8 +52,8 @@ const char *ln_call_api(const lineage_sample *s, const ln_map *slots, const line
                         char *buf, size_t cap);
 
 /* Evaluate the rules on a sample (capabilities appended to *out, in the
- * sample's arena, embedded -1). */
-int ln_caps_eval(lineage_sample *s, lineage_ctx *ctx, const lineage_rules *set, ln_vec *out);
+ * sample's arena, embedded -1); slots from ln_slots_build. */
+int ln_caps_eval(lineage_sample *s, lineage_ctx *ctx, const lineage_rules *set, const ln_map *slots, ln_vec *out);
 /* Find, load and analyse embedded PE and ELF files; their capabilities are
  * appended to caps with their index. */
 int ln_embedded_run(lineage_sample *s, lineage_ctx *ctx, ln_vec *caps, ln_vec *embedded);

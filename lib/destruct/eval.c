@@ -31,7 +31,7 @@ typedef struct ev {
 	uint64_t *consts;   /* every constant noted in code, sorted */
 	size_t nconsts;
 	const char *os, *arch; /* the ioctl table's target */
-	ln_map slots;          /* import slot -> import */
+	const ln_map *slots;   /* import slot -> import (ln_slots_build) */
 	bool *file_match;      /* per rule */
 	uint8_t **fn_match;    /* per function-scope rule: a bit per function */
 	uint64_t *first_fn;    /* per function-scope rule: the first function it matched in */
@@ -238,7 +238,7 @@ const char *ln_call_api(const lineage_sample *s, const ln_map *slots, const line
 
 static const char *call_api(const ev *x, const lineage_function *f, const lineage_call *c, char *buf, size_t cap)
 {
-	return ln_call_api(x->s, &x->slots, f, c, buf, cap);
+	return ln_call_api(x->s, x->slots, f, c, buf, cap);
 }
 
 static uint64_t name_hash(const char *s)
@@ -343,15 +343,7 @@ static void add_string_ev(ev *x, long si)
 	const ln_string *s = &x->str[si];
 	uint64_t va = 0;
 	uint32_t flags = LINEAGE_EVIDENCE_HAS_OFFSET | (s->wide ? LINEAGE_EVIDENCE_WIDE : 0);
-	for (size_t i = 0; i < x->bin->nsections; i++) {
-		const lineage_section *sec = &x->bin->sections[i];
-		if ((sec->flags & LINEAGE_SEC_ALLOC) && sec->size && s->offset >= sec->offset &&
-		    s->offset - sec->offset < sec->size) {
-			va = sec->vaddr + (s->offset - sec->offset);
-			flags |= LINEAGE_EVIDENCE_HAS_VA;
-			break;
-		}
-	}
+	if (ln_binary_offset_va(x->bin, s->offset, &va)) flags |= LINEAGE_EVIDENCE_HAS_VA;
 	add_ev(x, "string", s->text, s->wide ? "UTF-16LE" : NULL, flags, va, s->offset);
 }
 
@@ -601,18 +593,12 @@ static bool fn_rule(ev *x, int r, size_t fi, int depth, uint64_t *where)
 static bool yara_place_in(const ev *x, const ln_yhit *h, const lineage_function *f)
 {
 	uint64_t va;
-	for (size_t i = 0; i < x->bin->nsections; i++) {
-		const lineage_section *sec = &x->bin->sections[i];
-		if (!(sec->flags & LINEAGE_SEC_ALLOC) || h->offset < sec->offset ||
-		    h->offset - sec->offset >= sec->size)
-			continue;
-		va = sec->vaddr + (h->offset - sec->offset);
-		if (va >= f->address && va - f->address < f->size) return true;
-		for (uint32_t k = 0; k < f->nnotes; k++)
-			if (f->notes[k].kind == LINEAGE_NOTE_REF && f->notes[k].value >= va &&
-			    f->notes[k].value - va < (h->length ? h->length : 1))
-				return true;
-	}
+	if (!ln_binary_offset_va(x->bin, h->offset, &va)) return false;
+	if (va >= f->address && va - f->address < f->size) return true;
+	for (uint32_t k = 0; k < f->nnotes; k++)
+		if (f->notes[k].kind == LINEAGE_NOTE_REF && f->notes[k].value >= va &&
+		    f->notes[k].value - va < (h->length ? h->length : 1))
+			return true;
 	return false;
 }
 
@@ -804,13 +790,12 @@ static void emit(ev *x, const ln_rule *r, size_t fi, uint32_t nfn, ln_vec *out)
 	ln_vec_free(&evv);
 }
 
-int ln_caps_eval(lineage_sample *s, lineage_ctx *ctx, const lineage_rules *set, ln_vec *out)
+int ln_caps_eval(lineage_sample *s, lineage_ctx *ctx, const lineage_rules *set, const ln_map *slots, ln_vec *out)
 {
 	(void)ctx;
-	ev x = {.s = s, .set = set, .e = set->engine, .bin = &s->bin, .a = s->arena};
+	ev x = {.s = s, .set = set, .e = set->engine, .bin = &s->bin, .a = s->arena, .slots = slots};
 	if (!set->ncaps) return 0;
 	x.fns = lineage_sample_functions(s, &x.nf);
-	if (!ln_slots_build(&x.slots, x.bin)) x.oom = true;
 	setup(&x);
 	x.file_match = ln_calloc(set->ncaps + 1, sizeof(bool));
 	x.fn_match = ln_calloc(set->ncaps + 1, sizeof(uint8_t *));
@@ -846,7 +831,6 @@ int ln_caps_eval(lineage_sample *s, lineage_ctx *ctx, const lineage_rules *set, 
 	ln_free(x.fn_match);
 	ln_free(x.first_fn);
 	ln_free(x.file_match);
-	ln_map_free(&x.slots);
 	ln_map_free(&x.names);
 	if (x.smatch)
 		for (size_t i = 0; i < x.e->nleaves; i++) ln_vec_free(&x.smatch[i]);

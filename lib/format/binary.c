@@ -158,6 +158,20 @@ const lineage_section *lineage_binary_section_at(const lineage_binary *bin, uint
 	return NULL;
 }
 
+bool ln_binary_offset_va(const lineage_binary *bin, uint64_t off, uint64_t *va)
+{
+	for (size_t i = 0; i < bin->nsections; i++) {
+		const lineage_section *s = &bin->sections[i];
+		if (!(s->flags & LINEAGE_SEC_ALLOC) || !s->size) continue;
+		uint64_t n = s->vsize && s->vsize < s->size ? s->vsize : s->size;
+		if (off >= s->offset && off - s->offset < n) {
+			*va = s->vaddr + (off - s->offset);
+			return true;
+		}
+	}
+	return false;
+}
+
 int lineage_binary_va_bytes(const uint8_t **out, uint64_t *avail, const lineage_binary *bin, uint64_t va)
 {
 	*out = NULL;

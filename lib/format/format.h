@@ -56,4 +56,8 @@ int ln_elf_load(ln_load *ld);
 /* Dispatch on magic, then move every vector into the arena. */
 int ln_binary_load(lineage_binary *bin, ln_arena *arena, const lineage_limits *lim, char *err, size_t errlen);
 
+/* The mapped address of a file offset (within a section's bytes that are
+ * mapped, vsize when it is smaller); false when the offset is not mapped. */
+bool ln_binary_offset_va(const lineage_binary *bin, uint64_t off, uint64_t *va);
+
 #endif
