@@ -42,5 +42,7 @@ int cmd_add(int argc, char **argv);
 int cmd_corpus(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_match(int argc, char **argv);
+int cmd_import_iocs(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

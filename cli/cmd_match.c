@@ -2,6 +2,7 @@
  * how much, the verdict, and the matched functions as evidence. */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,7 @@ typedef struct match_opts {
 	lineage_ctx *ctx;
 	lineage_corpus *corpus;
 	lineage_match_options mo;
-	bool json, pretty, all;
+	bool json, pretty, all, defang;
 	size_t nfiles, related;
 	int db_failed;
 } match_opts;
@@ -26,6 +27,7 @@ static void usage(FILE *f)
 	        "  --threshold T      verdict threshold on a family's code score (default %.2f)\n"
 	        "  --near T           near-duplicate threshold on the estimated Jaccard similarity (default %.2f)\n"
 	        "  --all              every matched function as evidence (default: the 10 heaviest per family)\n"
+	        "  --defang           write network indicators defanged (hxxp://c2[.]example[.]net)\n"
 	        "  --exclude-self     leave a file's own stored copy out (match a corpus member against the rest)\n"
 	        "  --rules DIR        rule folder: YARA (.yar) and capability (.yml) rules (default: the\n"
 	        "                     installed rules/)\n"
@@ -40,7 +42,46 @@ static const char *family_name(const lineage_match *m, const lineage_match_famil
 	return f->family[0] ? f->family : m->samples[f->best_sample].sha256;
 }
 
-static void print_text(const lineage_sample *s, const lineage_match *m, bool all)
+/* A family's score on a trait axis, and that axis's verdict threshold. */
+static double axis_score(const lineage_match_family *f, const char *axis, double *threshold)
+{
+	if (!strcmp(axis, "crypto")) {
+		*threshold = LINEAGE_CRYPTO_VERDICT_THRESHOLD;
+		return f->crypto_score;
+	}
+	if (!strcmp(axis, "destruction")) {
+		*threshold = LINEAGE_DESTRUCTION_VERDICT_THRESHOLD;
+		return f->destruction_score;
+	}
+	*threshold = LINEAGE_INFRA_VERDICT_THRESHOLD;
+	return f->infrastructure_score;
+}
+
+/* Feed entries naming the query's indicators: who says so, about which actor. */
+static void print_feeds(const lineage_match *m, bool defang)
+{
+	for (size_t i = 0; i < m->nfeeds && i < 10; i++) {
+		const lineage_match_feed *x = &m->feeds[i];
+		char buf[1100];
+		const char *v = defang ? lineage_ioc_defang(x->type, x->value, buf, sizeof(buf)) : x->value;
+		if (!i) printf("  feeds     indicators named by imported threat-intelligence feeds\n");
+		printf("    %s %s: %s (%s)", x->type, v, x->entry.source, x->entry.feed);
+		if (x->entry.actor) printf(", actor %s", x->entry.actor);
+		if (x->entry.group_id)
+			printf(" = %s %s", x->entry.group_id, x->entry.group_name ? x->entry.group_name : "");
+		if (x->entry.confidence >= 0) printf(", confidence %d", x->entry.confidence);
+		if (x->entry.first_seen || x->entry.last_seen)
+			printf(", seen %s .. %s", x->entry.first_seen ? x->entry.first_seen : "?",
+			       x->entry.last_seen ? x->entry.last_seen : "?");
+		if (x->family != SIZE_MAX)
+			printf("; the actor of %s: +%.3f\n", family_name(m, &m->families[x->family]), x->weight);
+		else
+			printf("\n");
+	}
+	if (m->nfeeds > 10) printf("    ... %zu more (--json lists them)\n", m->nfeeds - 10);
+}
+
+static void print_text(const lineage_sample *s, const lineage_match *m, bool all, bool defang)
 {
 	const lineage_binary *b = lineage_sample_binary(s);
 	printf("%s\n  sha256 %s  %s %s  %zu functions, %zu of them library code\n", b->path,
@@ -54,12 +95,10 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 		}
 	if (m->verdict && m->verdict_axis && strcmp(m->verdict_axis, "code")) {
 		const lineage_match_family *f = &m->families[vf];
-		bool crypto = !strcmp(m->verdict_axis, "crypto");
+		double thr, sc = axis_score(f, m->verdict_axis, &thr);
 		printf("  verdict   %s%s%s%s (%s score %.3f >= %.2f: %zu traits shared, code score %.3f)\n", m->verdict,
-		       f->actor[0] ? " (actor: " : "", f->actor, f->actor[0] ? ")" : "", m->verdict_axis,
-		       crypto ? f->crypto_score : f->destruction_score,
-		       crypto ? LINEAGE_CRYPTO_VERDICT_THRESHOLD : LINEAGE_DESTRUCTION_VERDICT_THRESHOLD, f->ntraits,
-		       f->score);
+		       f->actor[0] ? " (actor: " : "", f->actor, f->actor[0] ? ")" : "", m->verdict_axis, sc, thr,
+		       f->ntraits, f->score);
 	} else if (m->verdict) {
 		const lineage_match_family *f = &m->families[0];
 		printf("  verdict   %s%s%s%s (code score %.3f >= %.2f: %zu functions, %llu instructions shared "
@@ -67,31 +106,35 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 		       m->verdict, f->actor[0] ? " (actor: " : "", f->actor, f->actor[0] ? ")" : "", m->score,
 		       m->threshold, f->nfunctions - f->nlibrary, (unsigned long long)f->shared_insns);
 	} else if (m->nfamilies) {
-		double best_crypto = 0, best_destruction = 0;
+		double best_crypto = 0, best_destruction = 0, best_infra = 0;
 		for (size_t i = 0; i < m->nfamilies; i++) {
-			if (m->families[i].crypto_score > best_crypto) best_crypto = m->families[i].crypto_score;
-			if (m->families[i].destruction_score > best_destruction)
-				best_destruction = m->families[i].destruction_score;
+			best_crypto = fmax(best_crypto, m->families[i].crypto_score);
+			best_destruction = fmax(best_destruction, m->families[i].destruction_score);
+			best_infra = fmax(best_infra, m->families[i].infrastructure_score);
 		}
 		printf("  verdict   no known relative (nearest: %s, code score %.3f < %.2f or under %d shared "
-		       "instructions; best crypto score %.3f < %.2f, destruction %.3f < %.2f)\n",
+		       "instructions; best crypto score %.3f < %.2f, destruction %.3f < %.2f, infrastructure %.3f < "
+		       "%.2f)\n",
 		       family_name(m, &m->families[0]), m->score, m->threshold, LINEAGE_VERDICT_MIN_INSNS, best_crypto,
-		       LINEAGE_CRYPTO_VERDICT_THRESHOLD, best_destruction, LINEAGE_DESTRUCTION_VERDICT_THRESHOLD);
+		       LINEAGE_CRYPTO_VERDICT_THRESHOLD, best_destruction, LINEAGE_DESTRUCTION_VERDICT_THRESHOLD,
+		       best_infra, LINEAGE_INFRA_VERDICT_THRESHOLD);
 	} else {
 		printf("  verdict   no known relative (nothing shared with the corpus)\n");
 	}
 	size_t nf = m->nfamilies < 5 ? m->nfamilies : 5;
 	if (nf)
-		printf("  families  %-28s %6s %8s %9s %6s %8s %7s %7s\n", "", "score", "samples", "functions", "exact",
-		       "library", "crypto", "destr.");
+		printf("  families  %-28s %6s %8s %9s %6s %8s %7s %7s %7s\n", "", "score", "samples", "functions",
+		       "exact", "library", "crypto", "destr.", "infra.");
 	for (size_t i = 0; i < nf; i++) {
 		const lineage_match_family *f = &m->families[i];
-		printf("    %zu. %-32.32s %6.3f %8zu %9zu %6zu %8zu %7.3f %7.3f\n", i + 1, family_name(m, f), f->score,
-		       f->nsamples, f->nfunctions, f->nexact, f->nlibrary, f->crypto_score, f->destruction_score);
+		printf("    %zu. %-32.32s %6.3f %8zu %9zu %6zu %8zu %7.3f %7.3f %7.3f\n", i + 1, family_name(m, f),
+		       f->score, f->nsamples, f->nfunctions, f->nexact, f->nlibrary, f->crypto_score,
+		       f->destruction_score, f->infrastructure_score);
 	}
 	/* the traits shared with the verdict's (or the nearest) family, per axis */
-	static const char *const axes[] = {"crypto", "destruction"};
-	for (size_t ax = 0; ax < 2; ax++) {
+	static const char *const axes[] = {"crypto", "destruction", "infrastructure"};
+	static const char *const axis_labels[] = {"crypto", "destruct.", "infra."};
+	for (size_t ax = 0; ax < 3; ax++) {
 		size_t tshown = 0;
 		for (size_t i = 0; i < m->ntraits && tshown < 8; i++) {
 			const lineage_match_trait *t = &m->traits[i];
@@ -99,11 +142,12 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 			if (!tshown++)
 				printf("  %-9s %s: shared traits, kind, weight (kind weight / families holding it), a "
 				       "sample\n",
-				       ax ? "destruct." : "crypto", family_name(m, &m->families[vf]));
+				       axis_labels[ax], family_name(m, &m->families[vf]));
 			printf("    %-8s %5.3f %u fam.  %s  (%.16s %s)\n", lineage_trait_kind_name(t->kind), t->weight,
 			       t->nfamilies, t->detail, m->samples[t->sample].sha256, m->samples[t->sample].path);
 		}
 	}
+	print_feeds(m, defang);
 	for (size_t i = 0; i < m->nlibraries && i < 5; i++)
 		printf("  library   %s: %zu functions (%.1f%% of the code) marked as library code\n",
 		       m->libraries[i].family, m->libraries[i].nfunctions, 100 * m->libraries[i].score);
@@ -155,7 +199,8 @@ static int match_one(const char *path, const char *err, void *arg)
 	o->related += m->verdict != NULL;
 	if (o->json) {
 		char *j = NULL;
-		if (lineage_report_match_json(&j, s, m, o->all ? 0 : 10, o->pretty ? LINEAGE_REPORT_PRETTY : 0) != 0) {
+		uint32_t fl = (o->pretty ? LINEAGE_REPORT_PRETTY : 0) | (o->defang ? LINEAGE_REPORT_DEFANG : 0);
+		if (lineage_report_match_json(&j, s, m, o->all ? 0 : 10, fl) != 0) {
 			cli_error("%s: out of memory writing JSON", path);
 			rc = 1;
 		} else {
@@ -164,7 +209,7 @@ static int match_one(const char *path, const char *err, void *arg)
 		free(j);
 	} else {
 		if (o->nfiles > 1) putchar('\n');
-		print_text(s, m, o->all);
+		print_text(s, m, o->all, o->defang);
 	}
 	fflush(stdout);
 	lineage_match_free(m);
@@ -188,11 +233,17 @@ static bool parse_unit(const char *opt, const char *v, double *out)
 int cmd_match(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	        {"db", required_argument, 0, 'd'},     {"json", no_argument, 0, 'J'},
-	        {"pretty", no_argument, 0, 'P'},       {"threshold", required_argument, 0, 't'},
-	        {"near", required_argument, 0, 'n'},   {"all", no_argument, 0, 'A'},
-	        {"exclude-self", no_argument, 0, 'X'}, {"rules", required_argument, 0, 'R'},
-	        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+	        {"db", required_argument, 0, 'd'},
+	        {"json", no_argument, 0, 'J'},
+	        {"pretty", no_argument, 0, 'P'},
+	        {"threshold", required_argument, 0, 't'},
+	        {"near", required_argument, 0, 'n'},
+	        {"all", no_argument, 0, 'A'},
+	        {"exclude-self", no_argument, 0, 'X'},
+	        {"rules", required_argument, 0, 'R'},
+	        {"defang", no_argument, 0, 'D'},
+	        {"help", no_argument, 0, 'h'},
+	        {0, 0, 0, 0},
 	};
 	match_opts o = {0};
 	const char *db = "lineage.db", *rules_dir = NULL;
@@ -206,6 +257,7 @@ int cmd_match(int argc, char **argv)
 		case 'A': o.all = true; break;
 		case 'X': o.mo.exclude_self = 1; break;
 		case 'R': rules_dir = optarg; break;
+		case 'D': o.defang = true; break;
 		case 't':
 			if (!parse_unit("--threshold", optarg, &o.mo.verdict_threshold)) return CLI_EXIT_USAGE;
 			break;
@@ -233,7 +285,13 @@ int cmd_match(int argc, char **argv)
 		lineage_rules_free(rules);
 		return CLI_EXIT_DB;
 	}
+	/* actors named by feeds meet the corpus's labels through ATT&CK's aliases */
+	lineage_kb *kb = NULL;
+	if (lineage_kb_load(&kb, o.ctx, NULL) != 0)
+		fprintf(stderr, "lineage: warning: %s: actor names compared as written\n", lineage_errmsg(o.ctx));
+	o.mo.kb = kb;
 	int failed = cli_walk(argv + optind, argc - optind, match_one, &o);
+	lineage_kb_free(kb);
 	lineage_corpus_close(o.corpus);
 	lineage_ctx_free(o.ctx);
 	lineage_rules_free(rules);

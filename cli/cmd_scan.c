@@ -11,6 +11,7 @@ typedef struct scan_opts {
 	uint32_t report_flags;
 	lineage_ctx *ctx;
 	int nfiles;
+	bool defang;
 } scan_opts;
 
 static void scan_usage(FILE *f)
@@ -23,6 +24,8 @@ static void scan_usage(FILE *f)
 	           "  --blocks           include each function's basic blocks and edges in the JSON\n"
 	           "  --max-time MS      wall-time budget per file in milliseconds (default 60000)\n"
 	           "  --max-insns N      instruction budget per file (default 100000000)\n"
+	           "  --min-len N        shortest string searched for network indicators (default 4)\n"
+	           "  --defang           write network indicators defanged (hxxp://c2[.]example[.]net)\n"
 	           "  --rules DIR        rule folder: YARA (.yar) and capability (.yml) rules (default: the\n"
 	           "                     installed rules/)\n"
 	           "  -h, --help         this help\n\n"
@@ -215,7 +218,46 @@ static void print_capabilities(const lineage_sample *s)
 		       m[i].ncapabilities, m[i].ncapabilities == 1 ? "y" : "ies");
 }
 
-static void print_text(const lineage_sample *s)
+/* Network and host indicators (the infrastructure axis): each with its
+ * flags and where it was found. */
+static void print_indicators(const lineage_sample *s, bool defang)
+{
+	size_t n;
+	const lineage_indicator *in = lineage_sample_indicators(s, &n);
+	if (!n) {
+		printf("  indicators none found\n");
+		return;
+	}
+	size_t shown = n < 40 ? n : 40;
+	printf("  indicators %zu\n", n);
+	for (size_t i = 0; i < shown; i++) {
+		char buf[1100], flags[160] = "";
+		const char *v = defang ? lineage_ioc_defang(in[i].type, in[i].value, buf, sizeof(buf)) : in[i].value;
+		size_t fl = 0;
+		for (uint32_t b = 1; b && b <= LINEAGE_IOC_DEFANGED; b <<= 1)
+			if (in[i].flags & b)
+				fl += (size_t)snprintf(flags + fl, fl < sizeof(flags) ? sizeof(flags) - fl : 0, "%s%s",
+				                       fl ? ", " : " [", lineage_ioc_flag_name(b));
+		if (fl && fl < sizeof(flags)) snprintf(flags + fl, sizeof(flags) - fl, "]");
+		printf("    %-10s %s", in[i].type, v);
+		if (in[i].port && strcmp(in[i].type, "url")) printf(" port %u", in[i].port);
+		printf("%s\n", flags);
+		for (size_t k = 0; k < in[i].nplaces && k < 3; k++) {
+			const lineage_ioc_place *p = &in[i].places[k];
+			printf("      %-7s", p->form);
+			if (p->has_offset) printf(" offset 0x%llx", (unsigned long long)p->offset);
+			if (p->has_va) printf(" va 0x%llx", (unsigned long long)p->va);
+			if (p->function) printf(" in 0x%llx", (unsigned long long)p->function);
+			if (p->context) printf(" (%s)", p->context);
+			if (p->key) printf(" key %s", p->key);
+			printf("\n");
+		}
+		if (in[i].count > 3) printf("      ... found %zu times\n", in[i].count);
+	}
+	if (n > shown) printf("    ... %zu more (--json lists all)\n", n - shown);
+}
+
+static void print_text(const lineage_sample *s, bool defang)
 {
 	const lineage_binary *b = lineage_sample_binary(s);
 	printf("%s\n", b->path);
@@ -228,6 +270,7 @@ static void print_text(const lineage_sample *s)
 	if (b->format == LINEAGE_FORMAT_RAW) {
 		print_crypto(s); /* shellcode and dumps: the byte patterns still apply */
 		print_capabilities(s);
+		print_indicators(s, defang);
 		return;
 	}
 	if (b->has_entry) printf("  entry      0x%llx\n", (unsigned long long)b->entry);
@@ -242,6 +285,7 @@ static void print_text(const lineage_sample *s)
 	print_artifacts(b);
 	print_crypto(s);
 	print_capabilities(s);
+	print_indicators(s, defang);
 	for (size_t i = 0; i < b->nwarnings && i < 20; i++)
 		printf("  warning    %s: %s\n", b->warnings[i].area, b->warnings[i].message);
 	if (b->nwarnings > 20) printf("  warning    ... %zu more\n", b->nwarnings - 20);
@@ -264,7 +308,7 @@ static int scan_one(const char *path, const char *err, void *arg)
 		free(j);
 	} else {
 		if (o->nfiles > 1) putchar('\n');
-		print_text(s);
+		print_text(s, o->defang);
 	}
 	fflush(stdout);
 	lineage_sample_free(s);
@@ -281,6 +325,8 @@ int cmd_scan(int argc, char **argv)
 	                                         {"max-time", required_argument, 0, 't'},
 	                                         {"max-insns", required_argument, 0, 'i'},
 	                                         {"rules", required_argument, 0, 'R'},
+	                                         {"min-len", required_argument, 0, 'L'},
+	                                         {"defang", no_argument, 0, 'D'},
 	                                         {"help", no_argument, 0, 'h'},
 	                                         {0, 0, 0, 0}};
 	scan_opts o = {.report_flags = LINEAGE_REPORT_FUNCTIONS};
@@ -298,6 +344,19 @@ int cmd_scan(int argc, char **argv)
 		case 'm': o.report_flags |= LINEAGE_REPORT_MINHASH; break;
 		case 'B': o.report_flags |= LINEAGE_REPORT_BLOCKS; break;
 		case 'R': rules_dir = optarg; break;
+		case 'D':
+			o.defang = true;
+			o.report_flags |= LINEAGE_REPORT_DEFANG;
+			break;
+		case 'L': {
+			long v = strtol(optarg, &end, 10);
+			if (*end || !*optarg || v < 4 || v > 4096) {
+				cli_error("scan: invalid value '%s' for --min-len (4 to 4096)", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			lim.min_string_length = (uint32_t)v;
+			break;
+		}
 		case 't':
 		case 'i': {
 			unsigned long long v = strtoull(optarg, &end, 10);

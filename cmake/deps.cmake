@@ -6,6 +6,7 @@ pkg_check_modules(CRYPTO REQUIRED IMPORTED_TARGET libcrypto)
 pkg_check_modules(SQLITE REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(YARA REQUIRED IMPORTED_TARGET yara)
 pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
+pkg_check_modules(PSL REQUIRED IMPORTED_TARGET libpsl)
 
 find_path(ZYDIS_INCLUDE Zydis/Zydis.h REQUIRED)
 find_library(ZYDIS_LIB Zydis REQUIRED)
@@ -15,6 +16,6 @@ find_library(FUZZY_LIB fuzzy REQUIRED)
 find_path(TLSH_INCLUDE tlsh.h REQUIRED)
 find_library(TLSH_LIB tlsh REQUIRED)
 
-set(LINEAGE_DEPS PkgConfig::CJSON PkgConfig::XXHASH PkgConfig::CRYPTO PkgConfig::SQLITE PkgConfig::YARA PkgConfig::YAML
+set(LINEAGE_DEPS PkgConfig::CJSON PkgConfig::XXHASH PkgConfig::CRYPTO PkgConfig::SQLITE PkgConfig::YARA PkgConfig::YAML PkgConfig::PSL
   ${ZYDIS_LIB} ${ZYCORE_LIB} ${FUZZY_LIB} ${TLSH_LIB})
 set(LINEAGE_CJSON PkgConfig::CJSON)

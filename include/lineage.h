@@ -18,5 +18,6 @@
 #include "lineage/report.h"
 #include "lineage/corpus.h"
 #include "lineage/kinship.h"
+#include "lineage/infra.h"
 
 #endif

@@ -52,6 +52,8 @@ typedef struct lineage_limits {
 	uint64_t max_instructions;          /**< instructions decoded in all (default 100,000,000) */
 	uint32_t max_function_instructions; /**< per function (default 200,000) */
 	uint32_t max_time_ms;               /**< wall time of the analysis (default 60,000) */
+	uint32_t min_string_length;         /**< characters of a string searched for network
+	                                         indicators (default 4, at least 4) */
 	uint64_t max_code_bytes;            /**< executable bytes disassembled (default 128 MiB; the
 	                                         per-byte instruction map costs 4 bytes for each) */
 } lineage_limits;

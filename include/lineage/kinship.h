@@ -8,6 +8,7 @@
 #define LINEAGE_KINSHIP_H
 
 #include "corpus.h"
+#include "infra.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,6 +70,10 @@ typedef struct lineage_match_options {
 	/** Leave the stored sample with the query's own sha256 out (match a
 	 *  corpus member against the rest). */
 	int exclude_self;
+	/** Resolves actor names to ATT&CK groups, so that a feed naming
+	 *  "Guardians of Peace" meets a family labelled "Lazarus Group"; NULL:
+	 *  names are compared as written (without case, spaces, dashes, dots). */
+	const lineage_kb *kb;
 } lineage_match_options;
 
 /** A stored sample that shares code with the query. */
@@ -94,11 +99,13 @@ typedef struct lineage_match_family {
 	size_t nsamples;    /**< its samples that share code with the query */
 	size_t nfunctions;  /**< query functions matched in the family */
 	size_t nexact;
-	size_t nlibrary;          /**< of those, library code */
-	uint64_t shared_insns;    /**< instructions of those functions, library code excluded */
-	double crypto_score;      /**< the crypto axis: 0..1 from the traits shared (lineage_match_trait) */
-	double destruction_score; /**< the destruction axis: 0..1 from its traits shared, the same way */
-	size_t ntraits;           /**< traits the query shares with the family */
+	size_t nlibrary;             /**< of those, library code */
+	uint64_t shared_insns;       /**< instructions of those functions, library code excluded */
+	double crypto_score;         /**< the crypto axis: 0..1 from the traits shared (lineage_match_trait) */
+	double destruction_score;    /**< the destruction axis: 0..1 from its traits shared, the same way */
+	double infrastructure_score; /**< the infrastructure axis: 0..1 from the indicators shared, and
+	                                  from feed entries naming the family's actor */
+	size_t ntraits;              /**< traits the query shares with the family */
 } lineage_match_family;
 
 /** Trait weights before division by the number of families holding the
@@ -117,12 +124,29 @@ typedef struct lineage_match_family {
  *  this (shared variants: the same scripts and command lines, extension list
  *  or embedded driver; capabilities alone stay under it). */
 #define LINEAGE_DESTRUCTION_VERDICT_THRESHOLD 0.50
+/** Nor destruction: a family is the verdict when its infrastructure score
+ *  reaches this (a rare address, domain, URL, mutex or pipe shared, or a
+ *  feed's confident entry naming its actor; public services weigh nothing). */
+#define LINEAGE_INFRA_VERDICT_THRESHOLD 0.50
+/** A trait held by this many stored samples or more is everywhere (a CDN, a
+ *  public resolver): it weighs nothing. */
+#define LINEAGE_TRAIT_EVERYWHERE 1000
+
+/** A feed entry (lineage_corpus_import_iocs) naming one of the query's
+ *  indicators. */
+typedef struct lineage_match_feed {
+	const char *type, *value; /**< the query's indicator */
+	size_t family;            /**< the family whose actor it names, index into
+	                               lineage_match.families, or SIZE_MAX */
+	double weight;            /**< what it adds to that family's infrastructure score */
+	lineage_feed_ioc entry;   /**< the feed's record (its value may be the indicator's host) */
+} lineage_match_feed;
 
 /** A trait the query shares with a family (lineage/traits.h). */
 typedef struct lineage_match_trait {
 	size_t family;      /**< index into lineage_match.families */
 	size_t sample;      /**< index into lineage_match.samples: a sample of the family holding it */
-	const char *axis;   /**< "crypto" or "destruction" */
+	const char *axis;   /**< "crypto", "destruction" or "infrastructure" */
 	const char *token;  /**< the shared trait */
 	const char *detail; /**< the query's description of it */
 	uint32_t kind;      /**< LINEAGE_TRAIT_* */
@@ -159,10 +183,13 @@ typedef struct lineage_match {
 	uint64_t query_insns;              /**< instructions of the non-library functions: the score's denominator */
 	double threshold;                  /**< the verdict threshold used */
 	const char *verdict;               /**< the family, or NULL: no known relative */
-	const char *verdict_axis;          /**< "code", "crypto" or "destruction": what decided the verdict;
+	const char *verdict_axis;          /**< "code", "crypto", "destruction" or "infrastructure": what
+	                                        decided the verdict;
 	                                        NULL with none */
 	const lineage_match_trait *traits; /**< shared traits, by family (ranked) then weight */
 	size_t ntraits;
+	const lineage_match_feed *feeds; /**< feed entries naming the query's indicators */
+	size_t nfeeds;
 	double score;       /**< the best family's score */
 	uint64_t rows_read; /**< index entries and stored functions read to answer (the query's cost) */
 } lineage_match;

@@ -21,7 +21,8 @@ enum {
 	LINEAGE_REPORT_FUNCTIONS = 1u << 0, /**< include every function with blocks, calls, hashes */
 	LINEAGE_REPORT_MINHASH = 1u << 1,   /**< include MinHash signatures */
 	LINEAGE_REPORT_PRETTY = 1u << 2,    /**< indent the JSON */
-	LINEAGE_REPORT_BLOCKS = 1u << 3     /**< include each function's basic blocks and their successors */
+	LINEAGE_REPORT_BLOCKS = 1u << 3,    /**< include each function's basic blocks and their successors */
+	LINEAGE_REPORT_DEFANG = 1u << 4     /**< network indicators written defanged (hxxp, [.]) */
 };
 
 /**

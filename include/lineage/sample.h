@@ -33,6 +33,10 @@ enum {
 	LINEAGE_ANALYZE_CAPABILITIES = 1u << 3, /**< capability rules: the destruction axis
 	                                             (lineage/capability.h); function-scope rules
 	                                             need LINEAGE_ANALYZE_CODE too */
+	LINEAGE_ANALYZE_INFRA = 1u << 4,        /**< the infrastructure axis: network indicators
+	                                             (lineage/infra.h); strings decoded with XOR keys
+	                                             need LINEAGE_ANALYZE_CRYPTO too, stack strings and
+	                                             integer addresses LINEAGE_ANALYZE_CODE */
 	LINEAGE_ANALYZE_ALL = 0x7fffffff
 };
 

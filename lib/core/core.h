@@ -41,6 +41,8 @@ struct lineage_sample {
 	size_t nembedded;
 	struct lineage_ioctl_use *ioctls;
 	size_t nioctls;
+	struct lineage_indicator *indicators; /* LINEAGE_ANALYZE_INFRA */
+	size_t nindicators;
 	int depth; /* 0, or how deep this sample is embedded in the one analysed */
 };
 

@@ -22,6 +22,7 @@ void lineage_limits_default(lineage_limits *out)
 	out->max_function_instructions = 200000;
 	out->max_time_ms = 60000;
 	out->max_code_bytes = 128ull << 20;
+	out->min_string_length = 4;
 }
 
 int lineage_ctx_new(lineage_ctx **out)

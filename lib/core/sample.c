@@ -9,6 +9,7 @@
 #include "../disasm/disasm.h"
 #include "../fingerprint/fingerprint.h"
 #include "../format/format.h"
+#include "../infra/infra.h"
 #include "../rules/set.h"
 #include "lineage/traits.h"
 
@@ -111,6 +112,11 @@ int lineage_sample_analyze(lineage_sample *s, lineage_ctx *ctx, uint32_t what)
 		int rc = ln_caps_run(s, ctx);
 		if (rc != 0) return rc;
 		s->analyzed |= LINEAGE_ANALYZE_CAPABILITIES;
+	}
+	if ((what & LINEAGE_ANALYZE_INFRA) && !(s->analyzed & LINEAGE_ANALYZE_INFRA)) {
+		int rc = ln_infra_run(s, ctx);
+		if (rc != 0) return rc;
+		s->analyzed |= LINEAGE_ANALYZE_INFRA;
 	}
 	return 0;
 }

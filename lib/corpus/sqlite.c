@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #define APP_ID         0x4c4e4147 /* "LNAG" */
-#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION 6
 
 enum {
 	Q_FIND,
@@ -32,6 +32,10 @@ enum {
 	Q_TFIND,
 	Q_TVER,
 	Q_TSET,
+	Q_IOCPUT,
+	Q_IOCFIND,
+	Q_IOCALL,
+	Q_TPREFIX,
 	Q_COUNT
 };
 
@@ -39,7 +43,7 @@ enum {
 static bool reader_query(int i)
 {
 	return i == Q_FIND || i == Q_EXACT || i == Q_NEAR || i == Q_GET || i == Q_FN || i == Q_FFIND || i == Q_TFIND ||
-	       i == Q_TVER;
+	       i == Q_TVER || i == Q_IOCFIND || i == Q_IOCALL || i == Q_TPREFIX;
 }
 
 struct ln_store {
@@ -76,7 +80,16 @@ static const char *const schema =
         "CREATE TABLE IF NOT EXISTS traits ("
         " token TEXT NOT NULL, sample INTEGER NOT NULL, kind INTEGER NOT NULL, detail TEXT,"
         " PRIMARY KEY (token, sample)) WITHOUT ROWID;"
-        "CREATE INDEX IF NOT EXISTS traits_sample ON traits(sample);";
+        "CREATE INDEX IF NOT EXISTS traits_sample ON traits(sample);"
+        /* threat-intelligence feeds (lineage import-iocs): one row per
+         * indicator, source, feed and actor ('' when none) */
+        "CREATE TABLE IF NOT EXISTS iocs ("
+        " id INTEGER PRIMARY KEY, type TEXT NOT NULL, value TEXT NOT NULL, host TEXT, port INTEGER NOT NULL,"
+        " source TEXT NOT NULL, feed TEXT NOT NULL, actor TEXT NOT NULL, group_id TEXT, group_name TEXT,"
+        " first_seen TEXT, last_seen TEXT, confidence INTEGER NOT NULL, description TEXT,"
+        " UNIQUE (type, value, port, source, feed, actor));"
+        "CREATE INDEX IF NOT EXISTS iocs_value ON iocs(value);"
+        "CREATE INDEX IF NOT EXISTS iocs_host ON iocs(host);";
 
 /* Schema 1 (issue 3's first days) to 2: the library mark, and the bands table
  * without a rowid, rebuilt from the stored MinHash with today's banding
@@ -109,6 +122,17 @@ static const char *const migrate_4_5 =
         "CREATE INDEX traits_sample ON traits(sample);"
         "PRAGMA user_version=5;";
 
+/* Schema 5 to 6: feeds. */
+static const char *const migrate_5_6 =
+        "CREATE TABLE iocs ("
+        " id INTEGER PRIMARY KEY, type TEXT NOT NULL, value TEXT NOT NULL, host TEXT, port INTEGER NOT NULL,"
+        " source TEXT NOT NULL, feed TEXT NOT NULL, actor TEXT NOT NULL, group_id TEXT, group_name TEXT,"
+        " first_seen TEXT, last_seen TEXT, confidence INTEGER NOT NULL, description TEXT,"
+        " UNIQUE (type, value, port, source, feed, actor));"
+        "CREATE INDEX iocs_value ON iocs(value);"
+        "CREATE INDEX iocs_host ON iocs(host);"
+        "PRAGMA user_version=6;";
+
 static const char *const queries[Q_COUNT] = {
         "SELECT id FROM samples WHERE sha256 = ?1",
         "INSERT INTO samples (sha256, md5, path, format, arch, imphash, ssdeep, tlsh, size, nfunctions, ninsn,"
@@ -131,6 +155,15 @@ static const char *const queries[Q_COUNT] = {
         "SELECT sample, kind, detail FROM traits WHERE token = ?1 LIMIT ?2",
         "SELECT traits FROM samples WHERE id = ?1",
         "UPDATE samples SET traits = ?2 WHERE id = ?1",
+        "INSERT INTO iocs (type, value, host, port, source, feed, actor, group_id, group_name, first_seen,"
+        " last_seen, confidence, description) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)"
+        " ON CONFLICT (type, value, port, source, feed, actor) DO UPDATE SET host = ?3, group_id = ?8,"
+        " group_name = ?9, first_seen = ?10, last_seen = ?11, confidence = ?12, description = ?13",
+        "SELECT type, value, port, source, feed, actor, group_id, group_name, first_seen, last_seen, confidence,"
+        " description FROM iocs WHERE value = ?1 OR host = ?1 ORDER BY id",
+        "SELECT type, value, port, source, feed, actor, group_id, group_name, first_seen, last_seen, confidence,"
+        " description FROM iocs ORDER BY id",
+        "SELECT token, sample, kind, detail FROM traits WHERE token >= ?1 AND token < ?2 ORDER BY token, sample",
 };
 
 static int fail(ln_store *s, int code, const char *what)
@@ -323,7 +356,8 @@ static int open_once(ln_store **out, const char *where, unsigned flags, char *er
 			if (rc == 0 && version <= 2) rc = exec(s, migrate_2_3);
 			if (rc == 0 && version <= 3) rc = exec(s, migrate_3_4);
 			if (rc == 0 && version <= 3) rc = rebuild_bands(s);
-			if (rc == 0) rc = exec(s, migrate_4_5);
+			if (rc == 0 && version <= 4) rc = exec(s, migrate_4_5);
+			if (rc == 0) rc = exec(s, migrate_5_6);
 			if (rc == 0)
 				rc = exec(s, "COMMIT");
 			else
@@ -790,6 +824,81 @@ static int sq_clear_traits(ln_store *s, int64_t sample)
 	return rc == SQLITE_DONE ? 0 : fail(s, LINEAGE_EDB, "storing traits");
 }
 
+static int sq_put_ioc(ln_store *s, const lineage_feed_ioc *r, const char *host, int *added)
+{
+	sqlite3_stmt *st = s->q[Q_IOCPUT];
+	int64_t before = sqlite3_total_changes64(s->db);
+	sqlite3_int64 last = sqlite3_last_insert_rowid(s->db);
+	bind_text(st, 1, r->type);
+	bind_text(st, 2, r->value);
+	bind_text(st, 3, host);
+	sqlite3_bind_int(st, 4, (int)r->port);
+	sqlite3_bind_text(st, 5, r->source ? r->source : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, r->feed ? r->feed : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, r->actor ? r->actor : "", -1, SQLITE_STATIC);
+	bind_text(st, 8, r->group_id);
+	bind_text(st, 9, r->group_name);
+	bind_text(st, 10, r->first_seen);
+	bind_text(st, 11, r->last_seen);
+	sqlite3_bind_int(st, 12, r->confidence);
+	bind_text(st, 13, r->description);
+	int rc = step_done(s, st, "storing a feed indicator");
+	/* an upsert that updated keeps the last rowid */
+	*added = rc == 0 && sqlite3_total_changes64(s->db) > before && sqlite3_last_insert_rowid(s->db) != last;
+	return rc;
+}
+
+static int sq_find_ioc(ln_store *s, const char *value, int (*cb)(const lineage_feed_ioc *, void *), void *arg)
+{
+	sqlite3_stmt *st = s->q[value ? Q_IOCFIND : Q_IOCALL];
+	if (value) sqlite3_bind_text(st, 1, value, -1, SQLITE_TRANSIENT);
+	int rc, ret = 0;
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		lineage_feed_ioc r = {.type = col(st, 0),
+		                      .value = col(st, 1),
+		                      .port = (uint32_t)sqlite3_column_int(st, 2),
+		                      .source = col(st, 3),
+		                      .feed = col(st, 4),
+		                      .actor = col(st, 5),
+		                      .group_id = col(st, 6),
+		                      .group_name = col(st, 7),
+		                      .first_seen = col(st, 8),
+		                      .last_seen = col(st, 9),
+		                      .confidence = sqlite3_column_int(st, 10),
+		                      .description = col(st, 11)};
+		const char **opt[] = {&r.actor,      &r.group_id,  &r.group_name,
+		                      &r.first_seen, &r.last_seen, &r.description};
+		for (size_t k = 0; k < sizeof(opt) / sizeof(opt[0]); k++)
+			if (!**opt[k]) *opt[k] = NULL; /* stored as '' or NULL: not given */
+		ret = cb(&r, arg);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (ret) return ret;
+	return rc == SQLITE_DONE ? 0 : fail(s, LINEAGE_EDB, "query");
+}
+
+static int sq_each_trait(ln_store *s, const char *prefix,
+                         int (*cb)(int64_t sample, const char *token, uint32_t kind, const char *detail, void *),
+                         void *arg)
+{
+	char end[256];
+	size_t n = strlen(prefix);
+	if (!n || n >= sizeof(end)) return LINEAGE_EINVAL;
+	memcpy(end, prefix, n + 1);
+	end[n - 1]++; /* the first token after every one with the prefix */
+	sqlite3_stmt *st = s->q[Q_TPREFIX];
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, end, -1, SQLITE_TRANSIENT);
+	int rc, ret = 0;
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		ret = cb(sqlite3_column_int64(st, 1), col(st, 0), (uint32_t)sqlite3_column_int(st, 2), col(st, 3), arg);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (ret) return ret;
+	return rc == SQLITE_DONE ? 0 : fail(s, LINEAGE_EDB, "query");
+}
+
 static const char *sq_errmsg(ln_store *s)
 {
 	return s->err;
@@ -822,5 +931,8 @@ const ln_store_ops ln_store_sqlite = {
         .traits_version = sq_traits_version,
         .set_traits_version = sq_set_traits_version,
         .clear_traits = sq_clear_traits,
+        .put_ioc = sq_put_ioc,
+        .find_ioc = sq_find_ioc,
+        .each_trait = sq_each_trait,
         .errmsg = sq_errmsg,
 };

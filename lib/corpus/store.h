@@ -5,6 +5,7 @@
 #define LN_STORE_H
 
 #include "lineage/corpus.h"
+#include "lineage/infra.h"
 #include "../util/util.h"
 
 typedef struct ln_store ln_store;
@@ -80,6 +81,14 @@ typedef struct ln_store_ops {
 	int (*traits_version)(ln_store *s, int64_t sample, int *version);
 	int (*set_traits_version)(ln_store *s, int64_t sample, int version);
 	int (*clear_traits)(ln_store *s, int64_t sample); /* before storing them again */
+	/* the traits whose token starts with prefix, by token */
+	int (*each_trait)(ln_store *s, const char *prefix,
+	                  int (*cb)(int64_t sample, const char *token, uint32_t kind, const char *detail, void *),
+	                  void *arg);
+	/* feeds (lineage/infra.h): store or update one indicator (*added 1 when
+	 * new); the ones whose value or host is value (NULL: all), by id */
+	int (*put_ioc)(ln_store *s, const lineage_feed_ioc *r, const char *host, int *added);
+	int (*find_ioc)(ln_store *s, const char *value, int (*cb)(const lineage_feed_ioc *, void *), void *arg);
 	/* the backend's last error message */
 	const char *(*errmsg)(ln_store *s);
 } ln_store_ops;

@@ -5,6 +5,7 @@
  * hold. Library and runtime code is marked and weighs nothing. */
 #include "lineage/kinship.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <xxhash.h>
 
@@ -87,6 +88,9 @@ typedef struct matcher {
 	ln_vec thits;     /* thit: stored samples holding each query trait, grouped by trait */
 	uint32_t cur_trait;
 	uint64_t rows; /* index entries and functions read */
+	ln_vec feeds;  /* lineage_match_feed: feed entries naming the query's indicators */
+	const char *cur_type, *cur_value;
+	const lineage_kb *kb;
 } matcher;
 
 static uint64_t family_key(const char *family, int64_t sample)
@@ -490,6 +494,8 @@ static int cmp_family(const void *x, const void *y)
 	if (a->score != b->score) return a->score > b->score ? -1 : 1;
 	if (a->crypto_score != b->crypto_score) return a->crypto_score > b->crypto_score ? -1 : 1;
 	if (a->destruction_score != b->destruction_score) return a->destruction_score > b->destruction_score ? -1 : 1;
+	if (a->infrastructure_score != b->infrastructure_score)
+		return a->infrastructure_score > b->infrastructure_score ? -1 : 1;
 	if (a->nfunctions != b->nfunctions) return a->nfunctions > b->nfunctions ? -1 : 1;
 	return a->best_sample < b->best_sample ? -1 : a->best_sample > b->best_sample;
 }
@@ -544,11 +550,93 @@ static double trait_weight(uint32_t kind)
 }
 
 /* The axes that get a score of their own from traits. */
-enum { AXIS_CRYPTO, AXIS_DESTRUCTION, NAXES };
+enum { AXIS_CRYPTO, AXIS_DESTRUCTION, AXIS_INFRA, NAXES };
 
 static int trait_axis(const char *axis)
 {
-	return !strcmp(axis, "crypto") ? AXIS_CRYPTO : AXIS_DESTRUCTION;
+	if (!strcmp(axis, "crypto")) return AXIS_CRYPTO;
+	return !strcmp(axis, "infrastructure") ? AXIS_INFRA : AXIS_DESTRUCTION;
+}
+
+static char *dup_or_null(ln_arena *a, const char *s)
+{
+	return s ? ln_arena_strdup(a, s) : NULL;
+}
+
+static int take_feed(const lineage_feed_ioc *e, void *arg)
+{
+	matcher *m = arg;
+	lineage_match_feed *x = m->feeds.items;
+	for (size_t i = 0; i < m->feeds.len; i++) /* one record per entry and indicator */
+		if (!strcmp(x[i].value, m->cur_value) && !strcmp(x[i].entry.value, e->value) &&
+		    !strcmp(x[i].entry.source, e->source) && !strcmp(x[i].entry.feed, e->feed) &&
+		    !strcmp(x[i].entry.actor ? x[i].entry.actor : "", e->actor ? e->actor : ""))
+			return 0;
+	lineage_match_feed *f = ln_vec_push(&m->feeds);
+	if (!f) return LINEAGE_ENOMEM;
+	ln_arena *a = m->arena;
+	*f = (lineage_match_feed){.type = m->cur_type, .value = m->cur_value, .family = SIZE_MAX};
+	f->entry = *e;
+	f->entry.type = dup_or_null(a, e->type);
+	f->entry.value = dup_or_null(a, e->value);
+	f->entry.source = dup_or_null(a, e->source);
+	f->entry.feed = dup_or_null(a, e->feed);
+	f->entry.actor = dup_or_null(a, e->actor);
+	f->entry.group_id = dup_or_null(a, e->group_id);
+	f->entry.group_name = dup_or_null(a, e->group_name);
+	f->entry.first_seen = dup_or_null(a, e->first_seen);
+	f->entry.last_seen = dup_or_null(a, e->last_seen);
+	f->entry.description = dup_or_null(a, e->description);
+	return f->entry.value && f->entry.source && f->entry.feed ? 0 : LINEAGE_ENOMEM;
+}
+
+/* The feed entries naming the query's indicators (or a URL's or an
+ * address's host). */
+static int lookup_feeds(matcher *m, const lineage_sample *s)
+{
+	size_t n;
+	const lineage_indicator *in = lineage_sample_indicators(s, &n);
+	for (size_t i = 0; i < n; i++) {
+		m->cur_type = in[i].type;
+		m->cur_value = in[i].value;
+		int rc = m->ops->find_ioc(m->st, in[i].value, take_feed, m);
+		if (rc == 0 && in[i].host) rc = m->ops->find_ioc(m->st, in[i].host, take_feed, m);
+		m->rows += 1;
+		if (rc) return rc;
+	}
+	return 0;
+}
+
+/* An actor's name compared as the knowledge base does: no case, spaces,
+ * dashes, dots or underscores. */
+static bool same_name(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == ' ' || *a == '-' || *a == '.' || *a == '_') a++;
+		while (*b == ' ' || *b == '-' || *b == '.' || *b == '_') b++;
+		if (!*a || !*b) return !*a && !*b;
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) return false;
+		a++, b++;
+	}
+}
+
+/* A family's actor label and a feed entry's actor name the same actor. */
+static bool same_actor(const matcher *m, const char *label, const lineage_feed_ioc *e)
+{
+	if (!label || !*label) return false;
+	if (e->actor && same_name(label, e->actor)) return true;
+	if (e->group_name && same_name(label, e->group_name)) return true;
+	if (m->kb && e->group_id) {
+		const lineage_kb_entry *g = lineage_kb_group_find(m->kb, label);
+		if (g && !strcmp(g->id, e->group_id)) return true;
+	}
+	return false;
+}
+
+/* A feed entry's weight: a confident entry counts like shared key material. */
+static double feed_weight(const lineage_feed_ioc *e)
+{
+	return LINEAGE_TRAIT_WEIGHT_MATERIAL * (e->confidence >= 0 ? e->confidence / 100.0 : 0.5);
 }
 
 /* Per trait: the families holding it (library samples left out) and its
@@ -567,14 +655,14 @@ static void score_traits(matcher *m, const lineage_trait *qt, double *tw, uint32
 	if (!strong || !weak || !stamp || !holders) goto done;
 	for (size_t f = 0; f < NAXES * nfam; f++) strong[f] = 1.0;
 	for (size_t a = 0; a < n;) {
-		uint32_t tr = th[a].trait, families = 0;
-		for (; a < n && th[a].trait == tr; a++) { /* each family once per trait */
+		uint32_t tr = th[a].trait, families = 0, holders_n = 0;
+		for (; a < n && th[a].trait == tr; a++, holders_n++) { /* each family once per trait */
 			uint32_t f = smp[th[a].sample].family;
 			if (fam[f].pub.library || stamp[f] == tr + 1) continue;
 			stamp[f] = tr + 1;
 			holders[families++] = f;
 		}
-		double w = families ? trait_weight(qt[tr].kind) / families : 0;
+		double w = families && holders_n < LINEAGE_TRAIT_EVERYWHERE ? trait_weight(qt[tr].kind) / families : 0;
 		tw[tr] = w;
 		tf[tr] = families;
 		int ax = trait_axis(qt[tr].axis);
@@ -595,6 +683,7 @@ static void score_traits(matcher *m, const lineage_trait *qt, double *tw, uint32
 			         strong[NAXES * f + ax] * (1.0 - fmin(weak[NAXES * f + ax], LINEAGE_TRAIT_WEAK_CAP));
 		fam[f].pub.crypto_score = sc[AXIS_CRYPTO];
 		fam[f].pub.destruction_score = sc[AXIS_DESTRUCTION];
+		fam[f].pub.infrastructure_score = sc[AXIS_INFRA];
 	}
 done:
 	ln_free(strong);
@@ -678,16 +767,37 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_
 			f->best_set = true;
 		}
 	}
+	/* feed entries naming the actor of a family met: infrastructure evidence */
+	lineage_match_feed *fd = m->feeds.items;
+	uint32_t *fed_family = ln_calloc(m->feeds.len + 1, sizeof(uint32_t)); /* family + 1 */
+	for (size_t k = 0; k < m->feeds.len && fed_family; k++)
+		for (size_t i = 0; i < ns; i++) {
+			mfamily *f = &fam[smp[i].family];
+			if (f->pub.library || !same_actor(m, smp[i].pub.actor, &fd[k].entry)) continue;
+			if (fed_family[k] == smp[i].family + 1) continue;
+			if (fed_family[k]) continue; /* one family per entry: the first met */
+			fed_family[k] = smp[i].family + 1;
+			fd[k].weight = feed_weight(&fd[k].entry);
+			f->pub.infrastructure_score = 1.0 - (1.0 - f->pub.infrastructure_score) * (1.0 - fd[k].weight);
+			if (!f->pub.actor) f->pub.actor = smp[i].pub.actor;
+			if (!f->pub.nfunctions && !f->best_set) {
+				f->pub.best_sample = where[i];
+				f->best_set = true;
+			}
+		}
 	lineage_match_family *fams = ln_arena_alloc(m->arena, (nf + 1) * sizeof(*fams));
 	lineage_match_family *libs = ln_arena_alloc(m->arena, (nf + 1) * sizeof(*libs));
-	if (!fams || !libs) {
+	if (!fams || !libs || !fed_family) {
 		ln_free(where);
 		ln_free(tw);
 		ln_free(tf);
+		ln_free(fed_family);
 		return LINEAGE_ENOMEM;
 	}
 	for (size_t i = 0; i < nf; i++) {
-		if (!fam[i].pub.nfunctions && !fam[i].pub.crypto_score && !fam[i].pub.destruction_score) continue;
+		if (!fam[i].pub.nfunctions && !fam[i].pub.crypto_score && !fam[i].pub.destruction_score &&
+		    !fam[i].pub.infrastructure_score)
+			continue;
 		if (fam[i].pub.library)
 			libs[r->nlibraries++] = fam[i].pub;
 		else
@@ -701,6 +811,20 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_
 		const lineage_match_sample *b = &pubs[fams[i].best_sample];
 		uint32_t *si = ln_map_get(&m->sample_ix, (uint64_t)b->id);
 		if (si) fam[smp[*si].family].rank = (uint32_t)i;
+	}
+	for (size_t k = 0; k < m->feeds.len; k++)
+		fd[k].family = fed_family[k] && fam[fed_family[k] - 1].rank != UINT32_MAX ? fam[fed_family[k] - 1].rank
+		                                                                          : SIZE_MAX;
+	ln_free(fed_family);
+	if (m->feeds.len) {
+		size_t want = m->feeds.len;
+		r->feeds = ln_vec_to_arena(&m->feeds, m->arena, &r->nfeeds);
+		if (want && !r->feeds) {
+			ln_free(where);
+			ln_free(tw);
+			ln_free(tf);
+			return LINEAGE_ENOMEM;
+		}
 	}
 	/* evidence for the leading families: each query function's hit in the
 	 * family's best sample, or its best hit in the family */
@@ -820,6 +944,15 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_
 			r->verdict = fams[best].family[0] ? fams[best].family : pubs[fams[best].best_sample].sha256;
 			r->verdict_axis = "destruction";
 		}
+	/* nor destruction: a rare indicator shared, or a feed naming its actor */
+	for (size_t i = 0; i < r->nfamilies && !r->verdict; i++)
+		if (fams[i].infrastructure_score >= LINEAGE_INFRA_VERDICT_THRESHOLD) {
+			size_t best = i;
+			for (size_t k = i + 1; k < r->nfamilies; k++)
+				if (fams[k].infrastructure_score > fams[best].infrastructure_score) best = k;
+			r->verdict = fams[best].family[0] ? fams[best].family : pubs[fams[best].best_sample].sha256;
+			r->verdict_axis = "infrastructure";
+		}
 	return rc;
 }
 
@@ -867,6 +1000,8 @@ int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ct
 	ln_vec_init(&m.ids, sizeof(int64_t));
 	ln_vec_init(&m.cached, sizeof(cfn));
 	ln_vec_init(&m.thits, sizeof(thit));
+	ln_vec_init(&m.feeds, sizeof(lineage_match_feed));
+	m.kb = o.kb;
 	ln_map_init(&m.fn_cache);
 	lineage_match *r = &own->pub;
 	r->threshold = o.verdict_threshold;
@@ -899,6 +1034,7 @@ int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ct
 	}
 	for (size_t i = 0; i < m.qfuns.len && rc == 0; i++) credit(&m, &LN_VEC_AT(&m.qfuns, qfun, i), (uint32_t)i + 1);
 	if (rc == 0) rc = lookup_traits(&m, s);
+	if (rc == 0) rc = lookup_feeds(&m, s);
 	if (reading) m.ops->rollback(m.st);
 	if (rc == 0) rc = rank(&m, r, all_insns, s);
 	r->rows_read = m.rows;
@@ -913,6 +1049,7 @@ int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ct
 	ln_vec_free(&m.ids);
 	ln_vec_free(&m.cached);
 	ln_vec_free(&m.thits);
+	ln_vec_free(&m.feeds);
 	ln_map_free(&m.fn_cache);
 	if (rc != 0) {
 		ln_arena_free(m.arena);

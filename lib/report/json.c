@@ -384,6 +384,50 @@ static void capabilities_json(cJSON *root, const lineage_sample *s)
 	}
 }
 
+/* A value as the report writes it: defanged when asked. */
+static void add_ioc_value(cJSON *o, const char *k, const char *type, const char *v, uint32_t flags)
+{
+	char buf[1100];
+	cJSON_AddStringToObject(o, k,
+	                        flags & LINEAGE_REPORT_DEFANG ? lineage_ioc_defang(type, v, buf, sizeof(buf)) : v);
+}
+
+/* Network and host indicators (the infrastructure axis). */
+static void indicators_json(cJSON *root, const lineage_sample *s, uint32_t flags)
+{
+	size_t n;
+	const lineage_indicator *in = lineage_sample_indicators(s, &n);
+	cJSON *arr = cJSON_AddArrayToObject(root, "indicators");
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", in[i].type);
+		add_ioc_value(o, "value", in[i].type, in[i].value, flags);
+		if (in[i].host)
+			add_ioc_value(o, "host", strchr(in[i].host, ':') ? "ipv6" : "domain", in[i].host, flags);
+		else
+			cJSON_AddNullToObject(o, "host");
+		add_str_or_null(o, "registrable", in[i].registrable);
+		cJSON_AddNumberToObject(o, "port", in[i].port);
+		cJSON *fl = cJSON_AddArrayToObject(o, "flags");
+		for (uint32_t b = 1; b && b <= LINEAGE_IOC_DEFANGED; b <<= 1)
+			if (in[i].flags & b) cJSON_AddItemToArray(fl, cJSON_CreateString(lineage_ioc_flag_name(b)));
+		cJSON_AddNumberToObject(o, "count", (double)in[i].count);
+		cJSON *pa = cJSON_AddArrayToObject(o, "occurrences");
+		for (size_t k = 0; k < in[i].nplaces; k++) {
+			const lineage_ioc_place *p = &in[i].places[k];
+			cJSON *q = cJSON_CreateObject();
+			cJSON_AddStringToObject(q, "form", p->form);
+			if (p->has_offset) cJSON_AddNumberToObject(q, "offset", (double)p->offset);
+			if (p->has_va) add_hex(q, "va", p->va);
+			if (p->function) add_hex(q, "function", p->function);
+			if (p->key) cJSON_AddStringToObject(q, "key", p->key);
+			if (p->context) cJSON_AddStringToObject(q, "context", p->context);
+			cJSON_AddItemToArray(pa, q);
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
 static cJSON *scan_json(const lineage_sample *s, uint32_t flags)
 {
 	const lineage_binary *b = lineage_sample_binary(s);
@@ -467,6 +511,7 @@ static cJSON *scan_json(const lineage_sample *s, uint32_t flags)
 	}
 	crypto_json(root, s);
 	capabilities_json(root, s);
+	indicators_json(root, s, flags);
 	cJSON *warns = cJSON_AddArrayToObject(root, "warnings");
 	for (size_t i = 0; i < b->nwarnings; i++) {
 		cJSON *o = cJSON_CreateObject();
@@ -508,11 +553,12 @@ static cJSON *family_json(const lineage_match *m, const lineage_match_family *f)
 	cJSON_AddStringToObject(o, "best_sample", best->sha256);
 	cJSON_AddNumberToObject(o, "crypto_score", round4(f->crypto_score));
 	cJSON_AddNumberToObject(o, "destruction_score", round4(f->destruction_score));
+	cJSON_AddNumberToObject(o, "infrastructure_score", round4(f->infrastructure_score));
 	cJSON_AddNumberToObject(o, "traits", (double)f->ntraits);
 	return o;
 }
 
-static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t max_evidence)
+static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t max_evidence, uint32_t flags)
 {
 	const lineage_binary *b = lineage_sample_binary(s);
 	const lineage_file_hashes *h = lineage_sample_hashes(s);
@@ -532,6 +578,7 @@ static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t
 	add_str_or_null(v, "axis", m->verdict_axis);
 	cJSON_AddNumberToObject(v, "crypto_threshold", LINEAGE_CRYPTO_VERDICT_THRESHOLD);
 	cJSON_AddNumberToObject(v, "destruction_threshold", LINEAGE_DESTRUCTION_VERDICT_THRESHOLD);
+	cJSON_AddNumberToObject(v, "infrastructure_threshold", LINEAGE_INFRA_VERDICT_THRESHOLD);
 	cJSON_AddNumberToObject(v, "score", round4(m->score));
 	cJSON_AddNumberToObject(v, "threshold", m->threshold);
 	cJSON_AddNumberToObject(v, "min_shared_instructions", LINEAGE_VERDICT_MIN_INSNS);
@@ -578,6 +625,39 @@ static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t
 		cJSON_AddStringToObject(o, "known_path", m->samples[t->sample].path);
 		cJSON_AddItemToArray(ta, o);
 	}
+	cJSON *fe = cJSON_AddArrayToObject(root, "feeds");
+	for (size_t i = 0; i < m->nfeeds; i++) {
+		const lineage_match_feed *x = &m->feeds[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", x->type);
+		add_ioc_value(o, "value", x->type, x->value, flags);
+		add_str_or_null(o, "family", x->family != SIZE_MAX ? m->families[x->family].family : NULL);
+		cJSON_AddNumberToObject(o, "weight", round4(x->weight));
+		cJSON_AddStringToObject(o, "feed_type", x->entry.type);
+		add_ioc_value(o, "feed_value", x->entry.type, x->entry.value, flags);
+		if (x->entry.port)
+			cJSON_AddNumberToObject(o, "port", x->entry.port);
+		else
+			cJSON_AddNullToObject(o, "port");
+		cJSON_AddStringToObject(o, "source", x->entry.source);
+		cJSON_AddStringToObject(o, "feed", x->entry.feed);
+		add_str_or_null(o, "actor", x->entry.actor);
+		if (x->entry.group_id) {
+			cJSON *g = cJSON_AddObjectToObject(o, "attack_group");
+			cJSON_AddStringToObject(g, "id", x->entry.group_id);
+			add_str_or_null(g, "name", x->entry.group_name);
+		} else {
+			cJSON_AddNullToObject(o, "attack_group");
+		}
+		add_str_or_null(o, "first_seen", x->entry.first_seen);
+		add_str_or_null(o, "last_seen", x->entry.last_seen);
+		if (x->entry.confidence >= 0)
+			cJSON_AddNumberToObject(o, "confidence", x->entry.confidence);
+		else
+			cJSON_AddNullToObject(o, "confidence");
+		add_str_or_null(o, "description", x->entry.description);
+		cJSON_AddItemToArray(fe, o);
+	}
 	cJSON *ea = cJSON_AddArrayToObject(root, "evidence");
 	size_t kept = 0;
 	for (size_t i = 0; i < m->nevidence; i++) {
@@ -607,7 +687,7 @@ int lineage_report_match_json(char **out, const lineage_sample *s, const lineage
                               uint32_t flags)
 {
 	*out = NULL;
-	cJSON *root = match_json(s, m, max_evidence);
+	cJSON *root = match_json(s, m, max_evidence, flags);
 	if (!root) return LINEAGE_ENOMEM;
 	*out = flags & LINEAGE_REPORT_PRETTY ? cJSON_Print(root) : cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);

@@ -261,7 +261,8 @@ static void test_upgrade_from_schema_1(void **state)
 	assert_int_equal(count("SELECT count(*) FROM bands"), 21);
 	assert_int_equal(count("SELECT count(*) FROM bands WHERE key IN (11, 12)"), 0);
 	assert_int_equal(count("SELECT library FROM samples"), 0);
-	assert_int_equal(count("PRAGMA user_version"), 5);
+	assert_int_equal(count("PRAGMA user_version"), 6);
+	assert_int_equal(count("SELECT count(*) FROM iocs"), 0);
 	assert_int_equal(count("SELECT count(*) FROM traits"), 0); /* drawn again when added again */
 	assert_int_equal(count("SELECT traits FROM samples"), 0);
 	assert_int_equal(count("SELECT count(*) FROM feats"), 0);
