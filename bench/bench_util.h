@@ -1,10 +1,13 @@
 /* Small helpers the benchmarks share: a monotonic clock, a file's size, the
- * median of a few measurements, a context with a rule set loaded. Header-only; each bench is one program. */
+ * median of a few measurements, a context with a rule set loaded, a list of
+ * paths from the command line or a --list file. Header-only; each bench is one
+ * program. */
 #ifndef LINEAGE_BENCH_UTIL_H
 #define LINEAGE_BENCH_UTIL_H
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <lineage.h>
@@ -54,6 +57,45 @@ static inline lineage_ctx *bench_ctx_with_rules(const char *rdir, lineage_rules 
 	*seconds = bench_now() - t0;
 	lineage_ctx_set_rules(ctx, *rules);
 	return ctx;
+}
+
+/* Appends a copy of path to *v (*n entries). Returns -1 when out of memory. */
+static inline int bench_push_path(char ***v, int *n, const char *path)
+{
+	char **nv = realloc(*v, (size_t)(*n + 1) * sizeof(**v));
+	if (!nv) return -1;
+	*v = nv;
+	char *p = strdup(path);
+	if (!p) return -1;
+	(*v)[(*n)++] = p;
+	return 0;
+}
+
+/* Appends the paths of a --list file, one a line (blank lines skipped), to *v.
+ * Returns -1 after printing why. */
+static inline int bench_read_list(char ***v, int *n, const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	char line[4096];
+	int rc = 0;
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (line[0]) rc = bench_push_path(v, n, line);
+	}
+	fclose(f);
+	if (rc) fprintf(stderr, "%s: out of memory\n", path);
+	return rc;
+}
+
+/* Frees the n paths of v and v. */
+static inline void bench_free_paths(char **v, int n)
+{
+	for (int i = 0; i < n; i++) free(v[i]);
+	free(v);
 }
 
 #endif

@@ -89,33 +89,6 @@ static int one(result *r, lineage_ctx *ctx, const char *path, int run)
 	return rc ? -1 : 0;
 }
 
-/* the paths of --list FILE, one a line, appended to *v */
-static int read_list(char ***v, int *n, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		perror(path);
-		return -1;
-	}
-	char line[4096];
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\r\n")] = 0;
-		if (!line[0]) continue;
-		char **nv = realloc(*v, (size_t)(*n + 1) * sizeof(**v));
-		char *p = strdup(line);
-		if (!nv || !p) {
-			free(p);
-			if (nv) *v = nv;
-			fclose(f);
-			return -1;
-		}
-		*v = nv;
-		(*v)[(*n)++] = p;
-	}
-	fclose(f);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	static const char usage[] = "usage: bench_destruct [--runs N] [--rules DIR] [--list FILE] [FILE...]\n";
@@ -130,19 +103,15 @@ int main(int argc, char **argv)
 			rdir = argv[first + 1];
 			first += 2;
 		} else if (!strcmp(argv[first], "--list") && first + 1 < argc) {
-			if (read_list(&files, &nfiles, argv[first + 1])) return 3;
+			if (bench_read_list(&files, &nfiles, argv[first + 1])) return 3;
 			first += 2;
 		} else {
 			fputs(usage, stderr);
 			return 2;
 		}
 	}
-	for (int i = first; i < argc; i++) {
-		char **nv = realloc(files, (size_t)(nfiles + 1) * sizeof(*files));
-		if (!nv) return 3;
-		files = nv;
-		files[nfiles++] = strdup(argv[i]);
-	}
+	for (int i = first; i < argc; i++)
+		if (bench_push_path(&files, &nfiles, argv[i])) return 3;
 	if (nfiles <= 0 || runs <= 0) {
 		fputs(usage, stderr);
 		return 2;
@@ -213,13 +182,11 @@ int main(int argc, char **argv)
 	       "a_methods=%zu b_caps=%zu embedded=%zu ioctls=%zu\n",
 	       nok, bytes, tl, tc, tk, tb, ca, meth, cb, emb, io);
 
-	for (int i = 0; i < nfiles; i++) {
+	for (int i = 0; i < nfiles; i++)
 		for (int k = 0; k < NT; k++) free(r[i].t[k]);
-		free(files[i]);
-	}
 	for (int k = 0; k < NT; k++) free(tot[k]);
 	free(r);
-	free(files);
+	bench_free_paths(files, nfiles);
 	lineage_ctx_free(ctx); /* borrows the rules */
 	lineage_rules_free(rules);
 	return 0;

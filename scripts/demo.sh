@@ -38,4 +38,9 @@ build/lineage scan /usr/bin/cksum | sed -n '/^  crypto/,/^  capabilities/{/^  ca
 # the destruction axis on a real disk tool: what it can do (with ATT&CK ids and the evidence), not a verdict
 echo
 echo "\$ build/lineage scan /usr/sbin/blkdiscard   (the capability lines)"
-build/lineage scan /usr/sbin/blkdiscard | sed -n '/^  capabilities/,$p'
+build/lineage scan /usr/sbin/blkdiscard | sed -n '/^  capabilities/,/^  indicators/{/^  indicators/!p}'
+
+# the infrastructure axis on a real program: the network indicators perl carries, flagged, with their places
+echo
+echo "\$ build/lineage scan --defang /usr/bin/perl   (the first indicator lines)"
+build/lineage scan --defang /usr/bin/perl | awk '/^  indicators/ {p = 1} p && n++ < 16' 

@@ -37,7 +37,8 @@ enum {
 typedef struct lineage_ioc_place {
 	const char *form;    /**< "ascii", "utf16", "stack" (built by immediate stores), "xor" (decoded
 	                      *   with a loop's constant key), "integer" (an address constant in code) */
-	uint64_t offset;     /**< file offset of the string or the encoded bytes (has_offset) */
+	uint64_t offset;     /**< file offset of the string, the encoded bytes, or the instruction (stack,
+	                      *   integer) (has_offset) */
 	uint64_t va;         /**< the string's address, or the instruction's (stack, integer) (has_va) */
 	uint64_t function;   /**< the function that references, builds or stores it, 0 when unknown */
 	const char *key;     /**< "xor": the key in hex; else NULL */

@@ -19,7 +19,7 @@ typedef struct ln_feed_ioc {
 	const char *actor;      /* the actor as the feed names it ("Guardians of Peace"), or NULL */
 	const char *first_seen; /* RFC 3339 ("2014-11-24T00:00:00Z") or NULL */
 	const char *last_seen;
-	int confidence;         /* 0..100, or -1 when unknown */
+	int confidence;          /* 0..100, or -1 when unknown */
 	const char *description; /* the feed's name/comment/info for it, or NULL */
 } ln_feed_ioc;
 

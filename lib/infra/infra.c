@@ -62,6 +62,17 @@ static bool late(const ix *x)
 	return x->deadline && ln_now_ms() > x->deadline;
 }
 
+/* An instruction's file offset, for a place found in code. */
+static void place_offset(const ix *x, lineage_ioc_place *pl)
+{
+	const uint8_t *p;
+	uint64_t avail;
+	if (pl->has_va && !pl->has_offset && lineage_binary_va_bytes(&p, &avail, x->bin, pl->va) == 0) {
+		pl->offset = (uint64_t)(p - x->bin->data);
+		pl->has_offset = 1;
+	}
+}
+
 static int push_raw(ix *x, uint32_t type, uint32_t flags, uint32_t port, const char *value, const char *host,
                     const lineage_ioc_place *pl)
 {
@@ -308,6 +319,7 @@ static int scan_strings(ix *x, size_t min_len)
 typedef struct reg_val {
 	uint64_t v;
 	bool known;
+	uint64_t va; /* the instruction that carries the constant */
 } reg_val;
 
 typedef struct store {
@@ -335,7 +347,7 @@ typedef struct frame {
 	bool xmm_known[16];
 	ln_vec vstores; /* vstore: 16-byte constants stored to the frame */
 	ln_vec stores;
-	uint64_t last_push;
+	uint64_t last_push, last_push_va;
 	bool last_push_known;
 } frame;
 
@@ -416,21 +428,22 @@ static void step(ix *x, frame *fr, const lineage_function *f, const ZydisDecoded
 			if (f->calls[c].site == va)
 				api = ln_call_api(x->s, &x->slots, f, &f->calls[c], buf, sizeof(buf));
 		int bits;
-		reg_val arg = {0, false};
+		reg_val arg = {0, false, 0};
 		if (api && byteswap_call(api, &bits)) {
 			if (x->bin->bits == 32)
-				arg = (reg_val){fr->last_push, fr->last_push_known};
+				arg = (reg_val){fr->last_push, fr->last_push_known, fr->last_push_va};
 			else
 				arg = x->bin->format == LINEAGE_FORMAT_PE ? fr->gpr[1] : fr->gpr[7]; /* rcx / rdi */
 		}
 		clobber_call(fr);
-		if (arg.known) fr->gpr[0] = (reg_val){bswap_n(arg.v, bits), true};
+		if (arg.known) fr->gpr[0] = (reg_val){bswap_n(arg.v, bits), true, arg.va};
 		fr->last_push_known = false;
 		return;
 	}
 	if (m == ZYDIS_MNEMONIC_PUSH && nops >= 1) {
 		fr->last_push_known = o[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
 		fr->last_push = o[0].imm.value.u & 0xffffffffu;
+		fr->last_push_va = va;
 		return;
 	}
 	if (nops < 1) return;
@@ -438,15 +451,15 @@ static void step(ix *x, frame *fr, const lineage_function *f, const ZydisDecoded
 	if (d->type == ZYDIS_OPERAND_TYPE_REGISTER) {
 		int g = gpr_index(x, d->reg.value), v = xmm_index(d->reg.value);
 		if (g >= 0) {
-			reg_val nv = {0, false};
+			reg_val nv = {0, false, 0};
 			if ((m == ZYDIS_MNEMONIC_MOV) && nops >= 2) {
 				if (o[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE)
-					nv = (reg_val){o[1].imm.value.u, true};
+					nv = (reg_val){o[1].imm.value.u, true, va};
 				else if (o[1].type == ZYDIS_OPERAND_TYPE_REGISTER && gpr_index(x, o[1].reg.value) >= 0)
 					nv = fr->gpr[gpr_index(x, o[1].reg.value)];
 			} else if (m == ZYDIS_MNEMONIC_XOR && nops >= 2 && o[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
 			           o[1].reg.value == d->reg.value) {
-				nv = (reg_val){0, true};
+				nv = (reg_val){0, true, va};
 			}
 			if (nv.known && d->size < 64) nv.v &= d->size == 32 ? 0xffffffffu : (1ull << d->size) - 1;
 			if (d->actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) fr->gpr[g] = nv;
@@ -480,6 +493,7 @@ static void step(ix *x, frame *fr, const lineage_function *f, const ZydisDecoded
 	           m == ZYDIS_MNEMONIC_VMOVDQU || m == ZYDIS_MNEMONIC_VMOVAPS || m == ZYDIS_MNEMONIC_VMOVUPS;
 	if (!mov) return;
 	uint8_t bytes[16];
+	uint64_t origin = va; /* where the constant is in the code */
 	uint32_t n = d->size / 8;
 	if (n == 0 || n > 16) return;
 	if (o[1].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && n <= 8) {
@@ -489,6 +503,7 @@ static void step(ix *x, frame *fr, const lineage_function *f, const ZydisDecoded
 		reg_val r = fr->gpr[gpr_index(x, o[1].reg.value)];
 		if (!r.known) return;
 		memcpy(bytes, &r.v, 8);
+		origin = r.va;
 	} else if (o[1].type == ZYDIS_OPERAND_TYPE_REGISTER && xmm_index(o[1].reg.value) >= 0 && n == 16) {
 		int v = xmm_index(o[1].reg.value);
 		if (!fr->xmm_known[v]) return;
@@ -508,6 +523,7 @@ static void step(ix *x, frame *fr, const lineage_function *f, const ZydisDecoded
 		memcpy(&v32, bytes, 4);
 		fr->last_push = v32;
 		fr->last_push_known = true;
+		fr->last_push_va = origin;
 	}
 	frame_write(fr, base, disp, bytes, n, va);
 	store *st = ln_vec_push(&fr->stores);
@@ -517,7 +533,7 @@ static void step(ix *x, frame *fr, const lineage_function *f, const ZydisDecoded
 	}
 	uint64_t low = 0;
 	memcpy(&low, bytes, n < 8 ? n : 8);
-	*st = (store){base, (int32_t)disp, n, low, va};
+	*st = (store){base, (int32_t)disp, n, low, origin};
 }
 
 /* Texts of the frame: runs of printable bytes (and UTF-16LE runs). */
@@ -552,6 +568,7 @@ static int frame_strings(ix *x, frame *fr, const lineage_function *f)
 					raw *r = &LN_VEC_AT(&x->raws, raw, k);
 					r->pl.va = fr->va[b][i];
 					r->pl.has_va = 1;
+					place_offset(x, &r->pl);
 				}
 			}
 			i = j > i ? j : i + 1;
@@ -609,6 +626,7 @@ static int socket_addresses(ix *x, frame *fr, const lineage_function *f, const c
 		if (!ln_ioc_parse(text, LN_IOC_IPV4, &ioc)) continue;
 		lineage_ioc_place pl = {
 		        .form = "integer", .va = va, .has_va = 1, .function = f->address, .context = sock};
+		place_offset(x, &pl);
 		int rc = push_raw(x, LN_IOC_IPV4, ioc.flags, port, ioc.value, NULL, &pl);
 		if (rc) return rc;
 	}
@@ -783,6 +801,20 @@ static uint64_t *data_refs(ix *x, size_t *count)
 	return r;
 }
 
+/* Some reference falls in [off, off + size). */
+static bool refs_within(const uint64_t *refs, size_t nrefs, uint64_t off, uint64_t size)
+{
+	size_t lo = 0, hi = nrefs;
+	while (lo < hi) {
+		size_t m = lo + (hi - lo) / 2;
+		if (refs[m] < off)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo < nrefs && refs[lo] - off < size;
+}
+
 /* Scan one decoded string, split where referenced data objects start. */
 static int scan_decoded(ix *x, const ln_string *t, uint64_t base, const uint64_t *refs, size_t nrefs)
 {
@@ -845,6 +877,7 @@ static int scan_xor(ix *x)
 				if ((sec->flags & (LINEAGE_SEC_EXEC | LINEAGE_SEC_CODE)) || !sec->size ||
 				    sec->offset >= x->bin->size)
 					continue;
+				if (!refs_within(refs, nrefs, sec->offset, sec->size)) continue; /* data no code uses */
 				if (late(x)) break;
 				uint64_t n = sec->size < budget ? sec->size : budget;
 				if (n > x->bin->size - sec->offset) n = x->bin->size - sec->offset;
@@ -977,16 +1010,27 @@ static int merge(ix *x)
 			for (size_t q = 0; q < np; q++) seen |= !strcmp(pl[q].form, r[k].pl.form);
 			if (!seen) pl[np++] = r[k].pl;
 		}
+		/* one place found twice (a string, and the string an API gets): what each knows */
+		for (size_t k = i; k < j; k++)
+			for (size_t q = 0; q < np; q++)
+				if (!strcmp(pl[q].form, r[k].pl.form) && pl[q].offset == r[k].pl.offset &&
+				    pl[q].va == r[k].pl.va) {
+					if (!pl[q].context) pl[q].context = r[k].pl.context;
+					if (!pl[q].function) pl[q].function = r[k].pl.function;
+				}
 		for (size_t k = i; k < j && np < keep; k++) {
 			bool taken = false;
 			for (size_t q = 0; q < np; q++)
-				taken |= pl[q].form == r[k].pl.form && pl[q].offset == r[k].pl.offset &&
+				taken |= !strcmp(pl[q].form, r[k].pl.form) && pl[q].offset == r[k].pl.offset &&
 				         pl[q].va == r[k].pl.va;
 			if (!taken) pl[np++] = r[k].pl;
 		}
 		in->places = pl;
 		in->nplaces = np;
-		in->count = j - i;
+		in->count = 0; /* distinct places */
+		for (size_t k = i; k < j; k++)
+			in->count += k == i || strcmp(r[k].pl.form, r[k - 1].pl.form) ||
+			             r[k].pl.offset != r[k - 1].pl.offset || r[k].pl.va != r[k - 1].pl.va;
 		const char *h = in->host ? in->host : (r[i].type == LN_IOC_DOMAIN ? in->value : NULL);
 		char reg[256];
 		if (h && ln_ioc_registrable(h, reg, sizeof(reg)) && !(in->registrable = ln_arena_strdup(x->a, reg)))

@@ -508,12 +508,12 @@ static const char *const hyphen_tlds[] = {
 /* First labels of host names: a bare name under any suffix that starts
  * with one of these ("mail.evil.top", "update.evil-corp.example"). Sorted. */
 static const char *const host_prefixes[] = {
-        "admin",  "api",     "assets", "auth",  "autodiscover", "beta",      "blog",      "c2",     "cdn",     "chat",
-        "cloud",  "cpanel",  "dl",     "dns",   "download",     "downloads", "ftp",       "gate",   "gateway", "git",
-        "imap",   "img",     "irc",    "login", "mail",         "media",     "mirror",    "mx",     "ns",      "ns1",
-        "ns2",    "ns3",     "ntp",    "owa",   "panel",        "pop",       "pop3",      "portal", "proxy",   "remote",
-        "secure", "server",  "sftp",   "smtp",  "srv",          "static",    "telemetry", "update", "updates", "vpn",
-        "web",    "webmail", "ww",     "www",   "www1",         "www2",
+        "admin",  "api",     "assets", "auth",   "autodiscover", "beta",      "blog",  "c2",    "cdn",     "chat",
+        "cloud",  "cpanel",  "dl",     "dns",    "download",     "downloads", "ftp",   "gate",  "gateway", "git",
+        "imap",   "img",     "irc",    "keys",   "keyserver",    "login",     "mail",  "media", "mirror",  "mx",
+        "ns",     "ns1",     "ns2",    "ns3",    "ntp",          "owa",       "panel", "pgp",   "pop",     "pop3",
+        "portal", "proxy",   "remote", "secure", "server",       "sftp",      "smtp",  "srv",   "static",  "telemetry",
+        "update", "updates", "vpn",    "web",    "webmail",      "ww",        "www",   "www1",  "www2",
 };
 
 /* Hosts that Go module paths and similar build metadata carry by the
@@ -610,8 +610,12 @@ static bool bare_ok(const char *d, const size_t *lab, size_t nlab, size_t reg, b
 	if (nlab == 2 && (rlen < 3 || IN_LIST(junk_labels, rl, rlen))) return false;
 	for (size_t k = 1; k + 1 < nlab; k++) /* "index.html.de", "foo.conf.example" */
 		if (IN_LIST(junk_labels, d + lab[k], lab[k + 1] - lab[k] - 1)) return false;
-	if (!special && IN_LIST(bare_tlds, tld, tl)) return true;
-	if (nlab >= 3 && lower_only && IN_LIST(host_prefixes, d, fl)) return true;
+	/* under a country code (.io is generic in practice), three labels or
+	 * more are LLVM's and solvers' option names ("smt.arith.nl") unless a
+	 * host prefix comes first */
+	bool cc = tl == 2 && reg + 2 == nlab && memcmp(tld, "io", 2);
+	if (!special && IN_LIST(bare_tlds, tld, tl) && !(cc && nlab >= 3)) return true;
+	if (nlab >= 3 && IN_LIST(host_prefixes, d, fl)) return true;
 	/* a hyphen has no place in most languages' identifiers */
 	if (lower_only && rlen >= 5 && memchr(rl, '-', rlen) && IN_LIST(hyphen_tlds, tld, tl)) return true;
 	return false;

@@ -231,6 +231,12 @@ static void test_domain_flags(void **state)
 	assert_int_equal(ln_ioc_domain_flags("schemas.xmlsoap.org"), LN_IOC_F_COMMON);
 	assert_int_equal(ln_ioc_domain_flags("bucket.s3.amazonaws.com"), LN_IOC_F_COMMON);
 	assert_int_equal(ln_ioc_domain_flags("dns.google"), LN_IOC_F_COMMON);
+	/* the table's ends and its neighbours (bsearch) */
+	const char *common[] = {"ns.adobe.com",        "akamai.net",         "opendns.com",
+	                        "openssl.org",         "openxmlformats.org", "windowsupdate.com",
+	                        "schemas.xmlsoap.org", "github.com",         "gitlab.com"};
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		assert_int_equal(ln_ioc_domain_flags(common[i]), LN_IOC_F_COMMON);
 	assert_int_equal(ln_ioc_domain_flags("microsoft.com.evil.ru"), 0);
 	assert_int_equal(ln_ioc_domain_flags("notmicrosoft.com"), 0);
 	assert_int_equal(ln_ioc_domain_flags("microsoft-update.com"), 0);
@@ -428,10 +434,18 @@ static void test_scan_domain(void **state)
 	expect_one("\\\\fileserver.evil.com\\share", 0, LN_IOC_DOMAIN, "fileserver.evil.com");
 	expect_one("evil.com/gate.php", 0, LN_IOC_DOMAIN, "evil.com");
 	expect_one("xn--80ak6aa92e.com", 0, LN_IOC_DOMAIN, "xn--80ak6aa92e.com");
-	expect_one("mail.evil.top", 0, LN_IOC_DOMAIN, "mail.evil.top");       /* a host prefix */
+	expect_one("mail.evil.top", 0, LN_IOC_DOMAIN, "mail.evil.top"); /* a host prefix */
+	expect_one("imap.evil.top", 0, LN_IOC_DOMAIN, "imap.evil.top");
+	expect_one("admin.evil.top", 0, LN_IOC_DOMAIN, "admin.evil.top");
+	expect_one("www2.evil.top", 0, LN_IOC_DOMAIN, "www2.evil.top");
 	expect_one("www.login.app", 0, LN_IOC_DOMAIN, "www.login.app");       /* www. */
 	expect_one("secure-login.xyz", 0, LN_IOC_DOMAIN, "secure-login.xyz"); /* a hyphen */
 	expect_one("evil.su", 0, LN_IOC_DOMAIN, "evil.su");
+	expect_one("WWW.EVIL.RU", 0, LN_IOC_DOMAIN, "www.evil.ru");
+	expect_one("pgp.surf.nl", 0, LN_IOC_DOMAIN, "pgp.surf.nl");
+	expect_one("go.opentelemetry.io", 0, LN_IOC_DOMAIN, "go.opentelemetry.io");
+	expect_one("a.evil.co.uk", 0, LN_IOC_DOMAIN, "a.evil.co.uk");
+	expect_none("smt.arith.nl", 0); /* a solver's option under a country code */
 	expect_one("163.com", 0, LN_IOC_DOMAIN, "163.com");
 	/* glued to a length byte or to other literals in packed string data */
 	expect_one("7github.com/spf13/cobra", 0, LN_IOC_DOMAIN, "github.com");
@@ -464,7 +478,8 @@ static void test_scan_domain_junk(void **state)
 	        ".data.rel.ro", ".gnu.version", ".note.gnu.build-id", "multi-user.target", "file-handle.seek",
 	        "maintenance.commit-graph.auto", "1.168.192.in-addr.arpa",
 	        /* numbers, single labels, suffixes alone */
-	        "0123456789.ee", "1.co", "localhost", "co.uk", "com", "evil", "a.b", "le.org", "www.com",
+	        "0123456789.ee", "1.co", "localhost", "co.uk", "com", "evil", "a.b", "le.org", "www.com", "the.com",
+	        "setup.ini.de", "abc.zip.de", "xyz.yml.ru",
 	        /* printf */
 	        "%s.%s", "%s.com", "%d.%d", "%s.%s.%s",
 	        /* scripts */
@@ -512,6 +527,11 @@ static void test_scan_url(void **state)
 	expect_one("http://evil.com/x,", 0, LN_IOC_URL, "http://evil.com/x");
 	/* DER after a certificate's URL; a length byte before it */
 	expect_one("6http://crl.evil.com/ca.crl0", 0, LN_IOC_URL, "http://crl.evil.com/ca.crl");
+	/* glued to another in packed data; one in a query */
+	assert_int_equal(scan("https://a.evil.com/v2/https://b.evil.com/y", 0), 2);
+	assert_string_equal(H.v[0].value, "https://a.evil.com/v2/");
+	expect_one("https://a.evil.com/r?u=https://b.evil.com/y", 0, LN_IOC_URL,
+	           "https://a.evil.com/r?u=https://b.evil.com/y");
 	/* a list */
 	assert_int_equal(scan("https://a.evil.com/x,https://b.evil.com/y", 0), 2);
 	assert_string_equal(H.v[0].value, "https://a.evil.com/x");
