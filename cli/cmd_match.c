@@ -57,6 +57,22 @@ static double axis_score(const lineage_match_family *f, const char *axis, double
 	return f->infrastructure_score;
 }
 
+/* An infrastructure trait's detail with its value defanged: the token
+ * ("infra:TYPE:VALUE") says what to defang, wherever the detail writes it. */
+static const char *defang_detail(const char *token, const char *detail, char *buf, size_t cap)
+{
+	const char *type = token + 6, *colon = strncmp(token, "infra:", 6) ? NULL : strchr(type, ':');
+	if (!colon) return detail;
+	char tname[32], fanged[1100];
+	snprintf(tname, sizeof(tname), "%.*s", (int)(colon - type), type);
+	if (!strcmp(tname, "registrable")) snprintf(tname, sizeof(tname), "domain");
+	const char *value = colon + 1, *at = strstr(detail, value);
+	if (!at || !*value) return detail;
+	lineage_ioc_defang(tname, value, fanged, sizeof(fanged));
+	snprintf(buf, cap, "%.*s%s%s", (int)(at - detail), detail, fanged, at + strlen(value));
+	return buf;
+}
+
 /* Feed entries naming the query's indicators: who says so, about which actor. */
 static void print_feeds(const lineage_match *m, bool defang)
 {
@@ -143,8 +159,11 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 				printf("  %-9s %s: shared traits, kind, weight (kind weight / families holding it), a "
 				       "sample\n",
 				       axis_labels[ax], family_name(m, &m->families[vf]));
+			char buf[2400];
+			const char *detail =
+			        defang && ax == 2 ? defang_detail(t->token, t->detail, buf, sizeof(buf)) : t->detail;
 			printf("    %-8s %5.3f %u fam.  %s  (%.16s %s)\n", lineage_trait_kind_name(t->kind), t->weight,
-			       t->nfamilies, t->detail, m->samples[t->sample].sha256, m->samples[t->sample].path);
+			       t->nfamilies, detail, m->samples[t->sample].sha256, m->samples[t->sample].path);
 		}
 	}
 	print_feeds(m, defang);

@@ -40,7 +40,7 @@ echo
 echo "\$ build/lineage scan /usr/sbin/blkdiscard   (the capability lines)"
 build/lineage scan /usr/sbin/blkdiscard | sed -n '/^  capabilities/,/^  indicators/{/^  indicators/!p}'
 
-# the infrastructure axis on a real program: the network indicators perl carries, flagged, with their places
+# the infrastructure axis on a real program: the network indicators Python carries, flagged, with their places
 echo
-echo "\$ build/lineage scan --defang /usr/bin/perl   (the first indicator lines)"
-build/lineage scan --defang /usr/bin/perl | awk '/^  indicators/ {p = 1} p && n++ < 16' 
+echo "\$ build/lineage scan --defang /usr/bin/python3.11   (the first indicator lines)"
+build/lineage scan --defang /usr/bin/python3.11 | awk '/^  indicators/ {p = 1} p && n++ < 16' 

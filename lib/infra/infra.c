@@ -959,9 +959,13 @@ static int draw_traits(lineage_sample *s, const lineage_indicator *ind, size_t n
 			snprintf(detail, sizeof(detail), "%s %s (%s)", in->type, in->value, form);
 		ok = ln_trait_push(&v, s->arena, "infrastructure", kind, token, detail);
 		if (ok && in->host) { /* the host of a URL or e-mail meets the same host written alone */
+			/* a mail domain is often a public mail service: it says less than the address */
+			uint32_t hk = strcmp(in->type, "email") || kind == LINEAGE_TRAIT_COMMON ? kind
+			                                                                        : LINEAGE_TRAIT_VARIANT;
 			snprintf(token, sizeof(token), "infra:%s:%s", host_type(in->host), in->host);
-			snprintf(detail, sizeof(detail), "host %s (of %s %s)", in->host, in->type, in->value);
-			ok = ln_trait_push(&v, s->arena, "infrastructure", kind, token, detail);
+			snprintf(detail, sizeof(detail), "host %s (in %s)", in->host,
+			         strcmp(in->type, "url") ? "an e-mail address" : "a URL");
+			ok = ln_trait_push(&v, s->arena, "infrastructure", hk, token, detail);
 		}
 		const char *h = in->host ? in->host : in->value;
 		if (ok && in->registrable && strcmp(in->registrable, h) && kind != LINEAGE_TRAIT_COMMON &&
