@@ -98,4 +98,61 @@ static inline void bench_free_paths(char **v, int n)
 	free(v);
 }
 
+/* Load a file into *s, its time into *t; -1 (after saying so) when it cannot be. */
+static inline int bench_load(lineage_sample **s, lineage_ctx *ctx, const char *path, double *t)
+{
+	double t0 = bench_now();
+	if (lineage_sample_load_file(s, ctx, path) != 0) {
+		fprintf(stderr, "skip %s: %s\n", path, lineage_errmsg(ctx));
+		return -1;
+	}
+	*t = bench_now() - t0;
+	return 0;
+}
+
+/* Analyze s for what, its time into *t; the error code after saying so. */
+static inline int bench_analyze(lineage_sample *s, lineage_ctx *ctx, const char *path, uint32_t what, double *t)
+{
+	double t0 = bench_now();
+	int rc = lineage_sample_analyze(s, ctx, what);
+	*t = bench_now() - t0;
+	if (rc != 0) fprintf(stderr, "%s: analysis failed: %s\n", path, lineage_errmsg(ctx));
+	return rc;
+}
+
+/* The benchmarks' command line: [--runs N] [--rules DIR] [--list FILE]
+ * [FILE...] (--list reads one path per line). Fills the outputs and
+ * returns 0, or the exit status after printing usage (2) or failing (3). */
+static inline int bench_args(int argc, char **argv, const char *usage, int *runs, const char **rdir, char ***files,
+                             int *nfiles)
+{
+	int first = 1;
+	*runs = 3;
+	*rdir = NULL;
+	*files = NULL;
+	*nfiles = 0;
+	while (first < argc && !strncmp(argv[first], "--", 2)) {
+		if (!strcmp(argv[first], "--runs") && first + 1 < argc) {
+			*runs = atoi(argv[first + 1]);
+			first += 2;
+		} else if (!strcmp(argv[first], "--rules") && first + 1 < argc) {
+			*rdir = argv[first + 1];
+			first += 2;
+		} else if (!strcmp(argv[first], "--list") && first + 1 < argc) {
+			if (bench_read_list(files, nfiles, argv[first + 1])) return 3;
+			first += 2;
+		} else {
+			fputs(usage, stderr);
+			return 2;
+		}
+	}
+	for (int i = first; i < argc; i++)
+		if (bench_push_path(files, nfiles, argv[i])) return 3;
+	if (*nfiles <= 0 || *runs <= 0) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	return 0;
+}
+
 #endif

@@ -10,7 +10,7 @@
  * Findings are counted per mode; "rule hits" counts distinct (file, rule) pairs
  * of the findings whose source is "rule:NAME", comparable to the match lines
  * of `yara` (lineage may drop or merge some matches after YARA).
- *   usage: bench_crypto [--runs N] [--rules DIR] FILE...
+ *   usage: bench_crypto [--runs N] [--rules DIR] [--list FILE] [FILE...]
  * The last line is for scripts: "RESULT files=.. bytes=.. a_sec=.. a_findings=..
  * a_rule_hits=.. b_sec=.. b_findings=..". Nothing analyzed is ever run. */
 #include <lineage.h>
@@ -75,26 +75,12 @@ static double one(lineage_ctx *ctx, const char *path, uint32_t what, size_t *nfi
 
 int main(int argc, char **argv)
 {
-	int runs = 3, first = 1;
-	const char *rdir = NULL;
-	while (first < argc && !strncmp(argv[first], "--", 2)) {
-		if (!strcmp(argv[first], "--runs") && first + 1 < argc) {
-			runs = atoi(argv[first + 1]);
-			first += 2;
-		} else if (!strcmp(argv[first], "--rules") && first + 1 < argc) {
-			rdir = argv[first + 1];
-			first += 2;
-		} else {
-			fprintf(stderr, "usage: bench_crypto [--runs N] [--rules DIR] FILE...\n");
-			return 2;
-		}
-	}
-	int nfiles = argc - first;
-	if (nfiles <= 0 || runs <= 0) {
-		fprintf(stderr, "usage: bench_crypto [--runs N] [--rules DIR] FILE...\n");
-		return 2;
-	}
-	char **files = argv + first;
+	int runs, nfiles;
+	const char *rdir;
+	char **files;
+	int bad = bench_args(argc, argv, "usage: bench_crypto [--runs N] [--rules DIR] [--list FILE] [FILE...]\n",
+	                     &runs, &rdir, &files, &nfiles);
+	if (bad) return bad;
 
 	lineage_rules *rules;
 	double trload;
@@ -165,5 +151,6 @@ int main(int argc, char **argv)
 	free(tot[1]);
 	lineage_ctx_free(ctx); /* borrows the rules */
 	lineage_rules_free(rules);
+	bench_free_paths(files, nfiles);
 	return 0;
 }

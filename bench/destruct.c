@@ -42,35 +42,15 @@ static size_t methods(const lineage_capability *c, size_t n)
 	return k;
 }
 
-static int load(lineage_sample **s, lineage_ctx *ctx, const char *path, double *t)
-{
-	double t0 = bench_now();
-	if (lineage_sample_load_file(s, ctx, path) != 0) {
-		fprintf(stderr, "skip %s: %s\n", path, lineage_errmsg(ctx));
-		return -1;
-	}
-	*t = bench_now() - t0;
-	return 0;
-}
-
-static int analyze(lineage_sample *s, lineage_ctx *ctx, const char *path, uint32_t what, double *t)
-{
-	double t0 = bench_now();
-	int rc = lineage_sample_analyze(s, ctx, what);
-	*t = bench_now() - t0;
-	if (rc != 0) fprintf(stderr, "%s: analysis failed: %s\n", path, lineage_errmsg(ctx));
-	return rc;
-}
-
 /* one run over one file: (a) code then capabilities on one sample, (b)
  * capabilities alone on another */
 static int one(result *r, lineage_ctx *ctx, const char *path, int run)
 {
 	lineage_sample *s;
 	size_t n;
-	if (load(&s, ctx, path, &r->t[T_LOAD][run])) return -1;
-	int rc = analyze(s, ctx, path, LINEAGE_ANALYZE_CODE, &r->t[T_CODE][run]);
-	if (rc == 0) rc = analyze(s, ctx, path, LINEAGE_ANALYZE_CAPABILITIES, &r->t[T_CAPS][run]);
+	if (bench_load(&s, ctx, path, &r->t[T_LOAD][run])) return -1;
+	int rc = bench_analyze(s, ctx, path, LINEAGE_ANALYZE_CODE, &r->t[T_CODE][run]);
+	if (rc == 0) rc = bench_analyze(s, ctx, path, LINEAGE_ANALYZE_CAPABILITIES, &r->t[T_CAPS][run]);
 	if (rc == 0) {
 		const lineage_capability *c = lineage_sample_capabilities(s, &n);
 		r->caps[0] = n;
@@ -82,8 +62,8 @@ static int one(result *r, lineage_ctx *ctx, const char *path, int run)
 	if (rc != 0) return -1;
 
 	double tl;
-	if (load(&s, ctx, path, &tl)) return -1;
-	rc = analyze(s, ctx, path, LINEAGE_ANALYZE_CAPABILITIES, &r->t[T_BYTES][run]);
+	if (bench_load(&s, ctx, path, &tl)) return -1;
+	rc = bench_analyze(s, ctx, path, LINEAGE_ANALYZE_CAPABILITIES, &r->t[T_BYTES][run]);
 	if (rc == 0) lineage_sample_capabilities(s, &r->caps[1]);
 	lineage_sample_free(s);
 	return rc ? -1 : 0;
@@ -92,30 +72,11 @@ static int one(result *r, lineage_ctx *ctx, const char *path, int run)
 int main(int argc, char **argv)
 {
 	static const char usage[] = "usage: bench_destruct [--runs N] [--rules DIR] [--list FILE] [FILE...]\n";
-	int runs = 3, first = 1, nfiles = 0;
-	const char *rdir = NULL;
-	char **files = NULL;
-	while (first < argc && !strncmp(argv[first], "--", 2)) {
-		if (!strcmp(argv[first], "--runs") && first + 1 < argc) {
-			runs = atoi(argv[first + 1]);
-			first += 2;
-		} else if (!strcmp(argv[first], "--rules") && first + 1 < argc) {
-			rdir = argv[first + 1];
-			first += 2;
-		} else if (!strcmp(argv[first], "--list") && first + 1 < argc) {
-			if (bench_read_list(&files, &nfiles, argv[first + 1])) return 3;
-			first += 2;
-		} else {
-			fputs(usage, stderr);
-			return 2;
-		}
-	}
-	for (int i = first; i < argc; i++)
-		if (bench_push_path(&files, &nfiles, argv[i])) return 3;
-	if (nfiles <= 0 || runs <= 0) {
-		fputs(usage, stderr);
-		return 2;
-	}
+	int runs, nfiles;
+	const char *rdir;
+	char **files;
+	int bad = bench_args(argc, argv, usage, &runs, &rdir, &files, &nfiles);
+	if (bad) return bad;
 
 	lineage_rules *rules;
 	double trload;

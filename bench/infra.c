@@ -84,41 +84,21 @@ static void add(tally *to, const tally *c)
 	for (int k = 0; k < NFORM; k++) to->form[k] += c->form[k];
 }
 
-static int load(lineage_sample **s, lineage_ctx *ctx, const char *path, double *t)
-{
-	double t0 = bench_now();
-	if (lineage_sample_load_file(s, ctx, path) != 0) {
-		fprintf(stderr, "skip %s: %s\n", path, lineage_errmsg(ctx));
-		return -1;
-	}
-	*t = bench_now() - t0;
-	return 0;
-}
-
-static int analyze(lineage_sample *s, lineage_ctx *ctx, const char *path, uint32_t what, double *t)
-{
-	double t0 = bench_now();
-	int rc = lineage_sample_analyze(s, ctx, what);
-	*t = bench_now() - t0;
-	if (rc != 0) fprintf(stderr, "%s: analysis failed: %s\n", path, lineage_errmsg(ctx));
-	return rc;
-}
-
 /* one run over one file: (a) code+crypto then infra on one sample, (b) infra
  * alone on another */
 static int one(result *r, lineage_ctx *ctx, const char *path, int run)
 {
 	lineage_sample *s;
-	if (load(&s, ctx, path, &r->t[T_LOAD][run])) return -1;
-	int rc = analyze(s, ctx, path, LINEAGE_ANALYZE_CODE | LINEAGE_ANALYZE_CRYPTO, &r->t[T_CC][run]);
-	if (rc == 0) rc = analyze(s, ctx, path, LINEAGE_ANALYZE_INFRA, &r->t[T_INFRA][run]);
+	if (bench_load(&s, ctx, path, &r->t[T_LOAD][run])) return -1;
+	int rc = bench_analyze(s, ctx, path, LINEAGE_ANALYZE_CODE | LINEAGE_ANALYZE_CRYPTO, &r->t[T_CC][run]);
+	if (rc == 0) rc = bench_analyze(s, ctx, path, LINEAGE_ANALYZE_INFRA, &r->t[T_INFRA][run]);
 	if (rc == 0) count(&r->c[0], s);
 	lineage_sample_free(s);
 	if (rc != 0) return -1;
 
 	double tl;
-	if (load(&s, ctx, path, &tl)) return -1;
-	rc = analyze(s, ctx, path, LINEAGE_ANALYZE_INFRA, &r->t[T_BYTES][run]);
+	if (bench_load(&s, ctx, path, &tl)) return -1;
+	rc = bench_analyze(s, ctx, path, LINEAGE_ANALYZE_INFRA, &r->t[T_BYTES][run]);
 	if (rc == 0) count(&r->c[1], s);
 	lineage_sample_free(s);
 	return rc ? -1 : 0;
@@ -150,30 +130,11 @@ static void result_tally(const char *mode, const tally *c)
 int main(int argc, char **argv)
 {
 	static const char usage[] = "usage: bench_infra [--runs N] [--rules DIR] [--list FILE] [FILE...]\n";
-	int runs = 3, first = 1, nfiles = 0;
-	const char *rdir = NULL;
-	char **files = NULL;
-	while (first < argc && !strncmp(argv[first], "--", 2)) {
-		if (!strcmp(argv[first], "--runs") && first + 1 < argc) {
-			runs = atoi(argv[first + 1]);
-			first += 2;
-		} else if (!strcmp(argv[first], "--rules") && first + 1 < argc) {
-			rdir = argv[first + 1];
-			first += 2;
-		} else if (!strcmp(argv[first], "--list") && first + 1 < argc) {
-			if (bench_read_list(&files, &nfiles, argv[first + 1])) return 3;
-			first += 2;
-		} else {
-			fputs(usage, stderr);
-			return 2;
-		}
-	}
-	for (int i = first; i < argc; i++)
-		if (bench_push_path(&files, &nfiles, argv[i])) return 3;
-	if (nfiles <= 0 || runs <= 0) {
-		fputs(usage, stderr);
-		return 2;
-	}
+	int runs, nfiles;
+	const char *rdir;
+	char **files;
+	int bad = bench_args(argc, argv, usage, &runs, &rdir, &files, &nfiles);
+	if (bad) return bad;
 
 	lineage_rules *rules;
 	double trload;

@@ -55,6 +55,9 @@ bool ln_is_dir(const char *p); /* p not NULL */
 /* The sample's printable strings (ASCII and UTF-16LE, at least 4
  * characters), found on first use; NULL with *count 0 on OOM. */
 const struct ln_string *ln_sample_strings(lineage_sample *s, size_t *count);
+/* The index of the sample's string (ln_sample_strings, called before)
+ * holding the byte at address va, or -1. */
+long ln_sample_string_at(lineage_sample *s, uint64_t va);
 /* Append a trait to v (lineage_trait), its strings copied into the arena;
  * false on OOM. */
 bool ln_trait_push(ln_vec *v, ln_arena *a, const char *axis, uint32_t kind, const char *token, const char *detail);

@@ -132,6 +132,29 @@ const struct ln_string *ln_sample_strings(lineage_sample *s, size_t *count)
 	return s->strings;
 }
 
+long ln_sample_string_at(lineage_sample *s, uint64_t va)
+{
+	if (!s->strings_done) return -1; /* never scanned, or the scan ran out of memory */
+	size_t n = s->nstrings;
+	const ln_string *str = s->strings;
+	const uint8_t *p;
+	uint64_t avail;
+	if (lineage_binary_va_bytes(&p, &avail, &s->bin, va) != 0 || !avail) return -1;
+	uint64_t off = (uint64_t)(p - s->bin.data);
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t m = lo + (hi - lo) / 2;
+		if (str[m].offset <= off)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	/* ASCII and UTF-16 strings do not overlap, but look at two */
+	for (size_t k = lo; k > 0 && k + 2 > lo; k--)
+		if (off >= str[k - 1].offset && off - str[k - 1].offset < str[k - 1].size) return (long)(k - 1);
+	return -1;
+}
+
 static int cmp_trait(const void *a, const void *b)
 {
 	const lineage_trait *x = a, *y = b;

@@ -89,14 +89,7 @@ static int cmp_u64(const void *a, const void *b)
 
 static bool has_u64(const uint64_t *v, size_t n, uint64_t x)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t m = lo + (hi - lo) / 2;
-		if (v[m] < x)
-			lo = m + 1;
-		else
-			hi = m;
-	}
+	size_t lo = ln_lower_u64(v, n, x);
 	return lo < n && v[lo] == x;
 }
 
@@ -170,31 +163,9 @@ static bool const_eq(uint64_t noted, uint64_t want)
 	       (want <= 0xffffffffu && noted == (uint64_t)(int64_t)(int32_t)want);
 }
 
-/* The string at a file offset, or -1. */
-static long string_at(const ev *x, uint64_t off)
-{
-	size_t lo = 0, hi = x->nstr;
-	while (lo < hi) {
-		size_t m = lo + (hi - lo) / 2;
-		if (x->str[m].offset <= off)
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	/* ASCII and UTF-16 strings do not overlap, but look at two */
-	for (size_t k = lo; k > 0 && k + 2 > lo; k--) {
-		const ln_string *s = &x->str[k - 1];
-		if (off >= s->offset && off - s->offset < s->size) return (long)(k - 1);
-	}
-	return -1;
-}
-
 static long string_at_va(const ev *x, uint64_t va)
 {
-	const uint8_t *p;
-	uint64_t avail;
-	if (lineage_binary_va_bytes(&p, &avail, x->bin, va) != 0 || !avail) return -1;
-	return string_at(x, (uint64_t)(p - x->bin->data));
+	return ln_sample_string_at(x->s, va);
 }
 
 bool ln_slots_build(ln_map *m, const lineage_binary *bin)

@@ -1235,14 +1235,7 @@ static const jtab *jtab_at(dis *d, uint64_t site)
 
 static bool bsearch_u64(const uint64_t *v, size_t n, uint64_t x)
 {
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	size_t lo = ln_lower_u64(v, n, x);
 	return lo < n && v[lo] == x;
 }
 

@@ -104,29 +104,9 @@ static int on_ioc(const ln_ioc *ioc, void *arg)
 
 /* ---- Strings --------------------------------------------------------- */
 
-static long string_at(const ix *x, uint64_t off)
-{
-	size_t lo = 0, hi = x->nstr;
-	while (lo < hi) {
-		size_t m = lo + (hi - lo) / 2;
-		if (x->str[m].offset <= off)
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	for (size_t k = lo; k > 0 && k + 2 > lo; k--) {
-		const ln_string *t = &x->str[k - 1];
-		if (off >= t->offset && off - t->offset < t->size) return (long)(k - 1);
-	}
-	return -1;
-}
-
 static long string_at_va(const ix *x, uint64_t va)
 {
-	const uint8_t *p;
-	uint64_t avail;
-	if (lineage_binary_va_bytes(&p, &avail, x->bin, va) != 0 || !avail) return -1;
-	return string_at(x, (uint64_t)(p - x->bin->data));
+	return ln_sample_string_at(x->s, va);
 }
 
 static int api_kind(const char *api, const char **sock)
@@ -268,16 +248,8 @@ static int string_place(const ix *x, uint64_t off)
 /* The string holds a 16-byte constant that the code copies out of order. */
 static bool holds_piece(const ix *x, const ln_string *t)
 {
-	const uint64_t *p = x->pieces.items; /* sorted */
-	size_t lo = 0, hi = x->pieces.len;
-	while (lo < hi) {
-		size_t m = lo + (hi - lo) / 2;
-		if (p[m] < t->offset)
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	return lo < x->pieces.len && p[lo] - t->offset < t->size;
+	size_t i = ln_lower_u64(x->pieces.items, x->pieces.len, t->offset);
+	return i < x->pieces.len && LN_VEC_AT(&x->pieces, uint64_t, i) - t->offset < t->size;
 }
 
 static int scan_strings(ix *x, size_t min_len)
@@ -804,29 +776,15 @@ static uint64_t *data_refs(ix *x, size_t *count)
 /* Some reference falls in [off, off + size). */
 static bool refs_within(const uint64_t *refs, size_t nrefs, uint64_t off, uint64_t size)
 {
-	size_t lo = 0, hi = nrefs;
-	while (lo < hi) {
-		size_t m = lo + (hi - lo) / 2;
-		if (refs[m] < off)
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	return lo < nrefs && refs[lo] - off < size;
+	size_t i = ln_lower_u64(refs, nrefs, off);
+	return i < nrefs && refs[i] - off < size;
 }
 
 /* Scan one decoded string, split where referenced data objects start. */
 static int scan_decoded(ix *x, const ln_string *t, uint64_t base, const uint64_t *refs, size_t nrefs)
 {
 	uint64_t start = base + t->offset, end = start + t->size;
-	size_t lo = 0, hi = nrefs;
-	while (lo < hi) { /* the first reference after the string's start */
-		size_t m = lo + (hi - lo) / 2;
-		if (refs[m] <= start)
-			lo = m + 1;
-		else
-			hi = m;
-	}
+	size_t lo = ln_lower_u64(refs, nrefs, start + 1); /* the first reference after the string's start */
 	uint64_t from = start;
 	for (size_t k = lo;; k++) {
 		uint64_t to = k < nrefs && refs[k] < end ? refs[k] : end;

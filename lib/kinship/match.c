@@ -639,6 +639,14 @@ static double feed_weight(const lineage_feed_ioc *e)
 	return LINEAGE_TRAIT_WEIGHT_MATERIAL * (e->confidence >= 0 ? e->confidence / 100.0 : 0.5);
 }
 
+/* A family's score on a trait axis. */
+static double axis_score(const lineage_match_family *f, int axis)
+{
+	return axis == AXIS_CRYPTO        ? f->crypto_score
+	       : axis == AXIS_DESTRUCTION ? f->destruction_score
+	                                  : f->infrastructure_score;
+}
+
 /* Per trait: the families holding it (library samples left out) and its
  * weight; per family and axis: its score. tw[] gets each trait's weight,
  * tf[] its number of families. */
@@ -816,16 +824,6 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_
 		fd[k].family = fed_family[k] && fam[fed_family[k] - 1].rank != UINT32_MAX ? fam[fed_family[k] - 1].rank
 		                                                                          : SIZE_MAX;
 	ln_free(fed_family);
-	if (m->feeds.len) {
-		size_t want = m->feeds.len;
-		r->feeds = ln_vec_to_arena(&m->feeds, m->arena, &r->nfeeds);
-		if (want && !r->feeds) {
-			ln_free(where);
-			ln_free(tw);
-			ln_free(tf);
-			return LINEAGE_ENOMEM;
-		}
-	}
 	/* evidence for the leading families: each query function's hit in the
 	 * family's best sample, or its best hit in the family */
 	ln_vec ev;
@@ -906,6 +904,10 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_
 		r->traits = ln_vec_to_arena(&tv, m->arena, &r->ntraits);
 		if (want && !r->traits) rc = LINEAGE_ENOMEM;
 	}
+	if (rc == 0 && m->feeds.len) {
+		r->feeds = ln_vec_to_arena(&m->feeds, m->arena, &r->nfeeds);
+		if (!r->feeds) rc = LINEAGE_ENOMEM;
+	}
 	ln_vec_free(&tv);
 	if (rc == 0) {
 		lineage_match_evidence *e = ev.items;
@@ -925,34 +927,28 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_
 			r->verdict_axis = "code";
 		}
 	}
-	/* no code verdict: shared key material or custom variants can decide */
-	for (size_t i = 0; i < r->nfamilies && !r->verdict; i++)
-		if (fams[i].crypto_score >= LINEAGE_CRYPTO_VERDICT_THRESHOLD) {
-			size_t best = i;
-			for (size_t k = i + 1; k < r->nfamilies; k++)
-				if (fams[k].crypto_score > fams[best].crypto_score) best = k;
+	/* no code verdict: then shared key material or custom variants (crypto),
+	 * the same way of destroying data, worded the same (destruction), rare
+	 * infrastructure shared or a feed naming the actor (infrastructure), in
+	 * this order; each axis's best family when it reaches its threshold */
+	static const struct {
+		int axis;
+		double threshold;
+		const char *name;
+	} order[] = {{AXIS_CRYPTO, LINEAGE_CRYPTO_VERDICT_THRESHOLD, "crypto"},
+	             {AXIS_DESTRUCTION, LINEAGE_DESTRUCTION_VERDICT_THRESHOLD, "destruction"},
+	             {AXIS_INFRA, LINEAGE_INFRA_VERDICT_THRESHOLD, "infrastructure"}};
+	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]) && !r->verdict; o++) {
+		size_t best = SIZE_MAX;
+		for (size_t k = 0; k < r->nfamilies; k++)
+			if (best == SIZE_MAX ||
+			    axis_score(&fams[k], order[o].axis) > axis_score(&fams[best], order[o].axis))
+				best = k;
+		if (best != SIZE_MAX && axis_score(&fams[best], order[o].axis) >= order[o].threshold) {
 			r->verdict = fams[best].family[0] ? fams[best].family : pubs[fams[best].best_sample].sha256;
-			r->verdict_axis = "crypto";
+			r->verdict_axis = order[o].name;
 		}
-	/* nor crypto: how the query destroys data, when it is a variant or
-	 * material shared (the same script, extension list, embedded driver) */
-	for (size_t i = 0; i < r->nfamilies && !r->verdict; i++)
-		if (fams[i].destruction_score >= LINEAGE_DESTRUCTION_VERDICT_THRESHOLD) {
-			size_t best = i;
-			for (size_t k = i + 1; k < r->nfamilies; k++)
-				if (fams[k].destruction_score > fams[best].destruction_score) best = k;
-			r->verdict = fams[best].family[0] ? fams[best].family : pubs[fams[best].best_sample].sha256;
-			r->verdict_axis = "destruction";
-		}
-	/* nor destruction: a rare indicator shared, or a feed naming its actor */
-	for (size_t i = 0; i < r->nfamilies && !r->verdict; i++)
-		if (fams[i].infrastructure_score >= LINEAGE_INFRA_VERDICT_THRESHOLD) {
-			size_t best = i;
-			for (size_t k = i + 1; k < r->nfamilies; k++)
-				if (fams[k].infrastructure_score > fams[best].infrastructure_score) best = k;
-			r->verdict = fams[best].family[0] ? fams[best].family : pubs[fams[best].best_sample].sha256;
-			r->verdict_axis = "infrastructure";
-		}
+	}
 	return rc;
 }
 

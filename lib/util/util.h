@@ -164,6 +164,19 @@ static inline bool ln_mul_ok(uint64_t a, uint64_t b, uint64_t *out)
 
 /* qsort that accepts an empty (possibly NULL) array. */
 void ln_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+/* The first index of the sorted array v whose value is x or more (n when none). */
+static inline size_t ln_lower_u64(const uint64_t *v, size_t n, uint64_t x)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t m = lo + (hi - lo) / 2;
+		if (v[m] < x)
+			lo = m + 1;
+		else
+			hi = m;
+	}
+	return lo;
+}
 
 /* Monotonic milliseconds. */
 uint64_t ln_now_ms(void);
