@@ -15,7 +15,10 @@ static void usage(FILE *f)
 	           "  stats                 samples, families, actors, functions, distinct function hashes, size\n"
 	           "  label SHA256 [--family F] [--actor A] [--tags T] [--source S] [--library]\n"
 	           "                        replace a sample's labels (--library: reference library code)\n"
-	           "  remove SHA256...      remove samples\n\n"
+	           "  remove SHA256...      remove samples\n"
+	           "  iocs [VALUE]          the stored feed entries (lineage import-iocs), or those naming VALUE\n"
+	           "                        (an indicator, or the host of a URL): type, value, port, actor, ATT&CK\n"
+	           "                        group, confidence, first and last seen, source, feed\n\n"
 	           "  --db PATH             the corpus (default ./lineage.db)\n"
 	           "  -h, --help            this help\n");
 }
@@ -26,6 +29,22 @@ static int print_sample(const lineage_corpus_sample *s, void *arg)
 	printf("%s  %-20s %-20s %7llu  %s%s\n", s->sha256, s->labels.family[0] ? s->labels.family : "-",
 	       s->labels.actor[0] ? s->labels.actor : "-", (unsigned long long)s->nfunctions,
 	       s->labels.library ? "[library] " : "", s->path);
+	return 0;
+}
+
+static int print_ioc(const lineage_feed_ioc *f, void *arg)
+{
+	(void)arg;
+	printf("%-10s %s", f->type, f->value);
+	if (f->port) printf(" port %u", f->port);
+	printf("\t%s", f->actor ? f->actor : "-");
+	if (f->group_id) printf(" (%s %s)", f->group_id, f->group_name ? f->group_name : "");
+	if (f->confidence >= 0)
+		printf("\tconfidence %d", f->confidence);
+	else
+		printf("\tconfidence -");
+	printf("\t%s .. %s\t%s\t%s\n", f->first_seen ? f->first_seen : "?", f->last_seen ? f->last_seen : "?",
+	       f->source, f->feed);
 	return 0;
 }
 
@@ -95,7 +114,8 @@ int cmd_corpus(int argc, char **argv)
 	}
 	const char *action = argv[optind++];
 	bool writes = !strcmp(action, "label") || !strcmp(action, "remove");
-	if (strcmp(action, "list") && strcmp(action, "families") && strcmp(action, "stats") && !writes) {
+	if (strcmp(action, "list") && strcmp(action, "families") && strcmp(action, "stats") && strcmp(action, "iocs") &&
+	    !writes) {
 		cli_error("corpus: unknown action '%s'", action);
 		usage(stderr);
 		return CLI_EXIT_USAGE;
@@ -131,6 +151,10 @@ int cmd_corpus(int argc, char **argv)
 		for (size_t i = 0; i < l.n; i++) free(l.names[i]);
 		free(l.names);
 		free(l.counts);
+	} else if (!strcmp(action, "iocs")) {
+		if (lineage_corpus_each_feed_ioc(corpus, ctx, optind < argc ? argv[optind] : NULL, print_ioc, NULL) !=
+		    0)
+			ret = CLI_EXIT_DB;
 	} else if (!strcmp(action, "stats")) {
 		lineage_corpus_stats st;
 		if (lineage_corpus_stats_get(corpus, ctx, &st) != 0) {

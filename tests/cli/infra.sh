@@ -150,6 +150,12 @@ PY
 grep -q 'ipv4 198\.51\.100\[\.\]23: Example CERT (example-cert.stix.json), actor Guardians of Peace = G0032 Lazarus Group' "$work/out" \
   && ok feed_text || bad feed_text "$(grep -A4 feeds "$work/out")"
 
+# the stored entries, all or by value (a URL found through its host)
+"$bin" corpus --db "$db" iocs >"$work/out" 2>&1 && grep -q "^ipv4 *198.51.100.23	Guardians of Peace (G0032 Lazarus Group)	confidence 85	2014-11-24" "$work/out" \
+  && ok corpus_iocs || bad corpus_iocs "$(head -3 "$work/out")"
+"$bin" corpus --db "$db" iocs c2.example.net >"$work/out" 2>&1 && [ "$(wc -l <"$work/out")" = 1 ] && grep -q '^url *http://c2.example.net:8080/gate.php port 8080' "$work/out" \
+  && ok corpus_iocs_value || bad corpus_iocs_value "$(cat "$work/out")"
+
 # export STIX 2.1 and validate it; every required property is checked by stix_check.py
 "$bin" export --stix --db "$db" -o "$work/bundle.json" 2>"$work/err"; rc=$?
 [ $rc = 0 ] && python3 "$check_stix" --strict "$work/bundle.json" >"$work/chk" 2>&1 && ok export_valid \
