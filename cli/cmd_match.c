@@ -97,8 +97,29 @@ static void print_feeds(const lineage_match *m, bool defang)
 	if (m->nfeeds > 10) printf("    ... %zu more (--json lists them)\n", m->nfeeds - 10);
 }
 
+/* The verdict's family with its ATT&CK software and actor with its ATT&CK
+ * group: "Wiper [S0041] (actor: Guardians of Peace = G0032 Lazarus Group)". */
+static const char *who(const lineage_match *m, const lineage_match_family *f, char *buf, size_t cap)
+{
+	size_t n = (size_t)snprintf(buf, cap, "%s", m->verdict);
+	bool other = f->software_id && strcmp(f->software_name, m->verdict);
+	if (f->software_id && n < cap)
+		n += (size_t)snprintf(buf + n, cap - n, " [%s%s%s]", f->software_id, other ? " " : "",
+		                      other ? f->software_name : "");
+	if (f->actor[0] && n < cap) {
+		if (f->group_id && !strcmp(f->group_name, f->actor))
+			snprintf(buf + n, cap - n, " (actor: %s, %s)", f->actor, f->group_id);
+		else if (f->group_id)
+			snprintf(buf + n, cap - n, " (actor: %s = %s %s)", f->actor, f->group_id, f->group_name);
+		else
+			snprintf(buf + n, cap - n, " (actor: %s)", f->actor);
+	}
+	return buf;
+}
+
 static void print_text(const lineage_sample *s, const lineage_match *m, bool all, bool defang)
 {
+	char name[512];
 	const lineage_binary *b = lineage_sample_binary(s);
 	printf("%s\n  sha256 %s  %s %s  %zu functions, %zu of them library code\n", b->path,
 	       lineage_sample_hashes(s)->sha256, lineage_format_name(b->format), lineage_arch_name(b->arch),
@@ -112,15 +133,15 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 	if (m->verdict && m->verdict_axis && strcmp(m->verdict_axis, "code")) {
 		const lineage_match_family *f = &m->families[vf];
 		double thr, sc = axis_score(f, m->verdict_axis, &thr);
-		printf("  verdict   %s%s%s%s (%s score %.3f >= %.2f: %zu traits shared, code score %.3f)\n", m->verdict,
-		       f->actor[0] ? " (actor: " : "", f->actor, f->actor[0] ? ")" : "", m->verdict_axis, sc, thr,
-		       f->ntraits, f->score);
+		printf("  verdict   %s (%s score %.3f >= %.2f: %zu traits shared, code score %.3f)\n",
+		       who(m, f, name, sizeof(name)), m->verdict_axis, sc, thr, f->ntraits, f->score);
 	} else if (m->verdict) {
 		const lineage_match_family *f = &m->families[0];
-		printf("  verdict   %s%s%s%s (code score %.3f >= %.2f: %zu functions, %llu instructions shared "
-		       "outside library code)\n",
-		       m->verdict, f->actor[0] ? " (actor: " : "", f->actor, f->actor[0] ? ")" : "", m->score,
-		       m->threshold, f->nfunctions - f->nlibrary, (unsigned long long)f->shared_insns);
+		printf("  verdict   %s (code score %.3f >= %.2f: %zu functions, %llu instructions shared outside "
+		       "library "
+		       "code)\n",
+		       who(m, f, name, sizeof(name)), m->score, m->threshold, f->nfunctions - f->nlibrary,
+		       (unsigned long long)f->shared_insns);
 	} else if (m->nfamilies) {
 		double best_crypto = 0, best_destruction = 0, best_infra = 0;
 		for (size_t i = 0; i < m->nfamilies; i++) {

@@ -106,6 +106,11 @@ typedef struct lineage_match_family {
 	double infrastructure_score; /**< the infrastructure axis: 0..1 from the indicators shared, and
 	                                  from feed entries naming the family's actor */
 	size_t ntraits;              /**< traits the query shares with the family */
+	/** The ATT&CK software the family's label names and the ATT&CK group its
+	 *  actor label names, through their aliases (lineage_match_options.kb);
+	 *  NULL when none or without a knowledge base. Borrowed from the kb. */
+	const char *software_id, *software_name;
+	const char *group_id, *group_name;
 } lineage_match_family;
 
 /** Trait weights before division by the number of families holding the

@@ -812,6 +812,13 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_
 			fams[r->nfamilies++] = fam[i].pub;
 	}
 	ln_sort(fams, r->nfamilies, sizeof(*fams), cmp_family);
+	for (size_t i = 0; i < r->nfamilies && m->kb; i++) { /* their names in ATT&CK */
+		const lineage_kb_entry *sw = fams[i].family[0] ? lineage_kb_software_find(m->kb, fams[i].family) : NULL;
+		const lineage_kb_entry *g =
+		        fams[i].actor && fams[i].actor[0] ? lineage_kb_group_find(m->kb, fams[i].actor) : NULL;
+		if (sw) fams[i].software_id = sw->id, fams[i].software_name = sw->name;
+		if (g) fams[i].group_id = g->id, fams[i].group_name = g->name;
+	}
 	ln_sort(libs, r->nlibraries, sizeof(*libs), cmp_family);
 	/* the family index of each sample in the sorted list */
 	for (size_t i = 0; i < nf; i++) fam[i].rank = UINT32_MAX;

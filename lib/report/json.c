@@ -537,6 +537,18 @@ static double round4(double v)
 	return (double)(int64_t)(v * 10000 + 0.5) / 10000;
 }
 
+/* {"id", "name"} of an ATT&CK entry, or null. */
+static void add_attack(cJSON *o, const char *k, const char *id, const char *name)
+{
+	if (!id) {
+		cJSON_AddNullToObject(o, k);
+		return;
+	}
+	cJSON *a = cJSON_AddObjectToObject(o, k);
+	cJSON_AddStringToObject(a, "id", id);
+	add_str_or_null(a, "name", name);
+}
+
 static cJSON *family_json(const lineage_match *m, const lineage_match_family *f)
 {
 	const lineage_match_sample *best = &m->samples[f->best_sample];
@@ -555,6 +567,8 @@ static cJSON *family_json(const lineage_match *m, const lineage_match_family *f)
 	cJSON_AddNumberToObject(o, "destruction_score", round4(f->destruction_score));
 	cJSON_AddNumberToObject(o, "infrastructure_score", round4(f->infrastructure_score));
 	cJSON_AddNumberToObject(o, "traits", (double)f->ntraits);
+	add_attack(o, "attack_software", f->software_id, f->software_name);
+	add_attack(o, "attack_group", f->group_id, f->group_name);
 	return o;
 }
 
@@ -575,6 +589,8 @@ static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t
 	add_str_or_null(v, "family", m->verdict);
 	cJSON_AddBoolToObject(v, "known_relative", m->verdict != NULL);
 	add_str_or_null(v, "actor", vf ? vf->actor : NULL);
+	add_attack(v, "attack_software", vf ? vf->software_id : NULL, vf ? vf->software_name : NULL);
+	add_attack(v, "attack_group", vf ? vf->group_id : NULL, vf ? vf->group_name : NULL);
 	add_str_or_null(v, "axis", m->verdict_axis);
 	cJSON_AddNumberToObject(v, "crypto_threshold", LINEAGE_CRYPTO_VERDICT_THRESHOLD);
 	cJSON_AddNumberToObject(v, "destruction_threshold", LINEAGE_DESTRUCTION_VERDICT_THRESHOLD);

@@ -111,8 +111,22 @@ t = {x["token"] for x in d["traits"] if x["axis"] == "infrastructure"}
 assert "infra:url:http://relay.lineage-kin.example/p.php" in t and "infra:ipv4:198.51.100.99" in t, t
 PY
 "$bin" match --db "$db" "$fx/infra-kin_b-clang-O2" >"$work/out" 2>&1
-grep -q 'verdict   RelayKit (actor: Lazarus Group) (infrastructure score' "$work/out" && grep -q '^  infra\.' "$work/out" \
+grep -q 'verdict   RelayKit (actor: Lazarus Group, G0032) (infrastructure score' "$work/out" && grep -q '^  infra\.' "$work/out" \
   && ok kin_text || bad kin_text "$(head -12 "$work/out")"
+# labels resolved to ATT&CK: a family named as ATT&CK software (S0041 "Wiper", the 2013 Dark Seoul wiper), an actor
+# named by an alias of its group
+"$bin" add --db "$work/attack.db" --family Wiper --actor "Guardians of Peace" "$fx/infra-kin_a-gcc-O2" >/dev/null 2>&1
+"$bin" match --db "$work/attack.db" "$fx/infra-kin_b-gcc-O2" >"$work/out" 2>&1
+grep -q 'verdict   Wiper \[S0041\] (actor: Guardians of Peace = G0032 Lazarus Group)' "$work/out" \
+  && ok attack_names_text || bad attack_names_text "$(sed -n 3p "$work/out")"
+"$bin" match --db "$work/attack.db" --json "$fx/infra-kin_b-gcc-O2" >"$work/m.json" 2>/dev/null
+python3 - "$work/m.json" <<'PY' && ok attack_names_json || bad attack_names_json "see above"
+import json, sys
+d = json.load(open(sys.argv[1]))
+v, f = d["verdict"], d["families"][0]
+assert v["attack_software"] == {"id": "S0041", "name": "Wiper"}, v
+assert v["attack_group"] == {"id": "G0032", "name": "Lazarus Group"} == f["attack_group"], (v, f)
+PY
 "$bin" match --db "$db" --json "$fx/infra-negative_control-mingw64-O2.exe" >"$work/m.json" 2>/dev/null
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["verdict"]["axis"] != "infrastructure", d["verdict"]' \
   "$work/m.json" && ok control_not_by_infrastructure || bad control_not_by_infrastructure "decided by infrastructure"
