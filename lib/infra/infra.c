@@ -396,9 +396,16 @@ static void step(ix *x, frame *fr, const lineage_function *f, const ZydisDecoded
 	if (m == ZYDIS_MNEMONIC_CALL) {
 		char buf[256];
 		const char *api = NULL;
-		for (uint32_t c = 0; c < f->ncalls; c++)
-			if (f->calls[c].site == va)
-				api = ln_call_api(x->s, &x->slots, f, &f->calls[c], buf, sizeof(buf));
+		uint32_t lo = 0, hi = f->ncalls; /* calls are sorted by site */
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (f->calls[mid].site < va)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < f->ncalls && f->calls[lo].site == va)
+			api = ln_call_api(x->s, &x->slots, f, &f->calls[lo], buf, sizeof(buf));
 		int bits;
 		reg_val arg = {0, false, 0};
 		if (api && byteswap_call(api, &bits)) {
@@ -1040,13 +1047,14 @@ bool ln_infra_token(const char *token, const char **type, const char **value)
 	if (strncmp(token, "infra:", 6)) return false;
 	const char *t = token + 6, *c = strchr(t, ':');
 	if (!c) return false;
-	static const char *const names[] = {"ipv4", "ipv6", "domain", "url", "email", "user-agent", "mutex", "pipe"};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strlen(names[i]) == (size_t)(c - t) && !strncmp(t, names[i], (size_t)(c - t))) {
-			*type = names[i];
+	for (uint32_t i = 0; i < LN_IOC_MD5; i++) { /* the types a sample's indicators have (not hashes) */
+		const char *name = ln_ioc_type_name(i);
+		if (strlen(name) == (size_t)(c - t) && !strncmp(t, name, (size_t)(c - t))) {
+			*type = name;
 			*value = c + 1;
 			return true;
 		}
+	}
 	return false;
 }
 
