@@ -15,6 +15,16 @@ for f in build-fuzz/fuzz/fuzz_*; do
   work=$(mktemp -d)
   [ -d "$seeds" ] && cp -r "$seeds"/. "$work"/
   echo "fuzz $name: ${secs}s"
-  "$f" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$work" 2>&1 | tail -3
+  log=build-fuzz/$name.log
+  mkdir -p build-fuzz/artifacts
+  if ! "$f" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+      -artifact_prefix=build-fuzz/artifacts/ "$work" >"$log" 2>&1; then
+    # the finding: libFuzzer's report without its dictionary statistics
+    grep -v '^"' "$log" | tail -60
+    echo "fuzz $name: finding kept in build-fuzz/artifacts/ (full log $log)" >&2
+    rm -rf "$work"
+    exit 1
+  fi
+  tail -3 "$log"
   rm -rf "$work"
 done

@@ -791,6 +791,7 @@ static bool rec_ua(const char *t, size_t n, size_t i, unsigned mode, ln_ioc *o, 
 		vs++;
 		while (vs < n && (t[vs] == ' ' || t[vs] == '\t')) vs++;
 		if (vs < n && (t[vs] == '"' || t[vs] == '\'')) quote = t[vs++];
+		while (vs < n && (t[vs] == ' ' || t[vs] == '\t')) vs++; /* the value never starts with a blank */
 	} else if ((t[i] == 'M' && ci_at(t, n, i, "mozilla/") && !strncmp(t + i, "Mozilla/", 8)) ||
 	           (t[i] == 'O' && n - i > 6 && !strncmp(t + i, "Opera/", 6))) {
 		size_t v = i + (t[i] == 'M' ? 8 : 6);
