@@ -74,7 +74,7 @@ static void *worker(void *arg)
 			rc = lineage_sample_analyze(s, ctx,
 			                            LINEAGE_ANALYZE_CODE | LINEAGE_ANALYZE_HASHES |
 			                                    LINEAGE_ANALYZE_CRYPTO | LINEAGE_ANALYZE_CAPABILITIES |
-			                                    LINEAGE_ANALYZE_INFRA);
+			                                    LINEAGE_ANALYZE_INFRA | LINEAGE_ANALYZE_ARTIFACTS);
 		int added = 0;
 		pthread_mutex_lock(&j->lock);
 		if (rc == 0) rc = lineage_corpus_add(j->corpus, ctx, s, &j->labels, &added);

@@ -24,10 +24,12 @@ static void usage(FILE *f)
 	        "  --db PATH          the corpus (default ./lineage.db)\n"
 	        "  --json             one JSON document per file, one per line (docs/json-schema.md)\n"
 	        "  --pretty           indent the JSON\n"
-	        "  --threshold T      verdict threshold on a family's code score (default %.2f)\n"
+	        "  --threshold T      the code score that supports a verdict alone (default %.2f)\n"
 	        "  --near T           near-duplicate threshold on the estimated Jaccard similarity (default %.2f)\n"
 	        "  --all              every matched function as evidence (default: the 10 heaviest per family)\n"
 	        "  --defang           write network indicators defanged (hxxp://c2[.]example[.]net)\n"
+	        "  --axes LIST        the evidence axes that count, comma-separated: code, crypto, destruction,\n"
+	        "                     infrastructure, artifacts (default: all)\n"
 	        "  --exclude-self     leave a file's own stored copy out (match a corpus member against the rest)\n"
 	        "  --rules DIR        rule folder: YARA (.yar) and capability (.yml) rules (default: the\n"
 	        "                     installed rules/)\n"
@@ -52,6 +54,14 @@ static double axis_score(const lineage_match_family *f, const char *axis, double
 	if (!strcmp(axis, "destruction")) {
 		*threshold = LINEAGE_DESTRUCTION_VERDICT_THRESHOLD;
 		return f->destruction_score;
+	}
+	if (!strcmp(axis, "artifacts")) {
+		*threshold = 1; /* never decides */
+		return f->artifacts_score;
+	}
+	if (!strcmp(axis, "code")) {
+		*threshold = LINEAGE_VERDICT_THRESHOLD;
+		return f->score;
 	}
 	*threshold = LINEAGE_INFRA_VERDICT_THRESHOLD;
 	return f->infrastructure_score;
@@ -130,48 +140,62 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 			vf = i;
 			break;
 		}
-	if (m->verdict && m->verdict_axis && strcmp(m->verdict_axis, "code")) {
-		const lineage_match_family *f = &m->families[vf];
-		double thr, sc = axis_score(f, m->verdict_axis, &thr);
-		printf("  verdict   %s (%s score %.3f >= %.2f: %zu traits shared, code score %.3f)\n",
-		       who(m, f, name, sizeof(name)), m->verdict_axis, sc, thr, f->ntraits, f->score);
-	} else if (m->verdict) {
-		const lineage_match_family *f = &m->families[0];
+	const lineage_match_family *vfam = m->nfamilies ? &m->families[vf] : NULL;
+	double thr = 0, sc = 0;
+	if (m->verdict) sc = axis_score(vfam, m->verdict_axis, &thr);
+	if (m->verdict && strcmp(m->verdict_axis, "code") && sc >= thr) {
+		printf("  verdict   %s (%s score %.3f >= %.2f: %zu traits shared, code score %.3f; confidence %.2f)\n",
+		       who(m, vfam, name, sizeof(name)), m->verdict_axis, sc, thr, vfam->ntraits, vfam->score,
+		       m->confidence);
+	} else if (m->verdict && vfam->score >= m->threshold && vfam->shared_insns >= LINEAGE_VERDICT_MIN_INSNS) {
 		printf("  verdict   %s (code score %.3f >= %.2f: %zu functions, %llu instructions shared outside "
-		       "library "
-		       "code)\n",
-		       who(m, f, name, sizeof(name)), m->score, m->threshold, f->nfunctions - f->nlibrary,
-		       (unsigned long long)f->shared_insns);
+		       "library code; confidence %.2f)\n",
+		       who(m, vfam, name, sizeof(name)), vfam->score, m->threshold, vfam->nfunctions - vfam->nlibrary,
+		       (unsigned long long)vfam->shared_insns, m->confidence);
+	} else if (m->verdict) {
+		printf("  verdict   %s (no axis alone, the axes together: log-odds %+.1f >= 0; confidence %.2f)\n",
+		       who(m, vfam, name, sizeof(name)), vfam->evidence - vfam->axis_evidence[LINEAGE_AXIS_ARTIFACTS],
+		       m->confidence);
 	} else if (m->nfamilies) {
-		double best_crypto = 0, best_destruction = 0, best_infra = 0;
-		for (size_t i = 0; i < m->nfamilies; i++) {
-			best_crypto = fmax(best_crypto, m->families[i].crypto_score);
-			best_destruction = fmax(best_destruction, m->families[i].destruction_score);
-			best_infra = fmax(best_infra, m->families[i].infrastructure_score);
-		}
-		printf("  verdict   no known relative (nearest: %s, code score %.3f < %.2f or under %d shared "
-		       "instructions; best crypto score %.3f < %.2f, destruction %.3f < %.2f, infrastructure %.3f < "
-		       "%.2f)\n",
-		       family_name(m, &m->families[0]), m->score, m->threshold, LINEAGE_VERDICT_MIN_INSNS, best_crypto,
-		       LINEAGE_CRYPTO_VERDICT_THRESHOLD, best_destruction, LINEAGE_DESTRUCTION_VERDICT_THRESHOLD,
-		       best_infra, LINEAGE_INFRA_VERDICT_THRESHOLD);
+		printf("  verdict   no known relative (probability %.2f; nearest: %s, confidence %.2f: the strong axes "
+		       "give log-odds %+.1f < 0)\n",
+		       m->confidence, family_name(m, vfam), vfam->confidence,
+		       vfam->evidence - vfam->axis_evidence[LINEAGE_AXIS_ARTIFACTS]);
 	} else {
 		printf("  verdict   no known relative (nothing shared with the corpus)\n");
 	}
+	if (vfam) { /* the evidence for the verdict, or the nearest candidate, axis by axis */
+		printf("  axes      %s:", family_name(m, vfam));
+		for (int a = 0; a < LINEAGE_NAXES; a++) {
+			double t2, v = a == LINEAGE_AXIS_CODE ? vfam->score : axis_score(vfam, lineage_axis_name(a), &t2);
+			printf(" %s %.3f", lineage_axis_name(a), v);
+			if (vfam->axis_evidence[a] > 0) printf(" (%+.1f)", vfam->axis_evidence[a]);
+		}
+		printf("; log-odds %+.1f\n", vfam->evidence);
+	}
+	for (size_t i = 0; i < m->ncontradictions; i++) {
+		const lineage_match_contradiction *c = &m->contradictions[i];
+		printf("  contra.   %s points to %s (%s score %.3f, %.3f for %s)%s\n", lineage_axis_name(c->axis),
+		       family_name(m, &m->families[c->family]), lineage_axis_name(c->axis), c->score, c->against_score,
+		       family_name(m, &m->families[c->against]),
+		       c->false_flag ? ": a possible false flag (artifacts are cheap to plant; the strong axes say "
+		                       "otherwise)"
+		                     : "");
+	}
 	size_t nf = m->nfamilies < 5 ? m->nfamilies : 5;
 	if (nf)
-		printf("  families  %-28s %6s %8s %9s %6s %8s %7s %7s %7s\n", "", "score", "samples", "functions",
-		       "exact", "library", "crypto", "destr.", "infra.");
+		printf("  families  %-28s %6s %6s %7s %7s %7s %7s %8s %9s %6s\n", "", "conf.", "code", "crypto",
+		       "destr.", "infra.", "artif.", "samples", "functions", "exact");
 	for (size_t i = 0; i < nf; i++) {
 		const lineage_match_family *f = &m->families[i];
-		printf("    %zu. %-32.32s %6.3f %8zu %9zu %6zu %8zu %7.3f %7.3f %7.3f\n", i + 1, family_name(m, f),
-		       f->score, f->nsamples, f->nfunctions, f->nexact, f->nlibrary, f->crypto_score,
-		       f->destruction_score, f->infrastructure_score);
+		printf("    %zu. %-32.32s %6.3f %6.3f %7.3f %7.3f %7.3f %7.3f %8zu %9zu %6zu\n", i + 1, family_name(m, f),
+		       f->confidence, f->score, f->crypto_score, f->destruction_score, f->infrastructure_score,
+		       f->artifacts_score, f->nsamples, f->nfunctions, f->nexact);
 	}
 	/* the traits shared with the verdict's (or the nearest) family, per axis */
-	static const char *const axes[] = {"crypto", "destruction", "infrastructure"};
-	static const char *const axis_labels[] = {"crypto", "destruct.", "infra."};
-	for (size_t ax = 0; ax < 3; ax++) {
+	static const char *const axes[] = {"crypto", "destruction", "infrastructure", "artifacts"};
+	static const char *const axis_labels[] = {"crypto", "destruct.", "infra.", "artifacts"};
+	for (size_t ax = 0; ax < 4; ax++) {
 		size_t tshown = 0;
 		for (size_t i = 0; i < m->ntraits && tshown < 8; i++) {
 			const lineage_match_trait *t = &m->traits[i];
@@ -270,6 +294,37 @@ static bool parse_unit(const char *opt, const char *v, double *out)
 	return true;
 }
 
+/* --axes code,crypto,...: the axes that count. */
+static bool parse_axes(const char *arg, unsigned *out)
+{
+	unsigned mask = 0;
+	const char *p = arg;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		char name[32];
+		int a = -1;
+		if (n < sizeof(name)) {
+			memcpy(name, p, n);
+			name[n] = 0;
+			a = !strcmp(name, "all") ? LINEAGE_NAXES : lineage_axis_from_name(name);
+		}
+		if (a < 0) {
+			cli_error("match: --axes: unknown axis '%.*s' (code, crypto, destruction, infrastructure, artifacts, "
+			          "all)",
+			          (int)n, p);
+			return false;
+		}
+		mask |= a == LINEAGE_NAXES ? ~0u : LINEAGE_AXIS_MASK(a);
+		p += n + (p[n] == ',');
+	}
+	if (!mask) {
+		cli_error("match: --axes: no axis given");
+		return false;
+	}
+	*out = mask;
+	return true;
+}
+
 int cmd_match(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -282,6 +337,7 @@ int cmd_match(int argc, char **argv)
 	        {"exclude-self", no_argument, 0, 'X'},
 	        {"rules", required_argument, 0, 'R'},
 	        {"defang", no_argument, 0, 'D'},
+	        {"axes", required_argument, 0, 'a'},
 	        {"help", no_argument, 0, 'h'},
 	        {0, 0, 0, 0},
 	};
@@ -303,6 +359,9 @@ int cmd_match(int argc, char **argv)
 			break;
 		case 'n':
 			if (!parse_unit("--near", optarg, &o.mo.near_threshold)) return CLI_EXIT_USAGE;
+			break;
+		case 'a':
+			if (!parse_axes(optarg, &o.mo.axes)) return CLI_EXIT_USAGE;
 			break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: usage(stderr); return CLI_EXIT_USAGE;

@@ -70,11 +70,30 @@ typedef struct lineage_match_options {
 	/** Leave the stored sample with the query's own sha256 out (match a
 	 *  corpus member against the rest). */
 	int exclude_self;
+	/** The axes that count (LINEAGE_AXIS_MASK bits); 0: all of them. The
+	 *  others are still looked up and shown but add no evidence. */
+	unsigned axes;
 	/** Resolves actor names to ATT&CK groups, so that a feed naming
 	 *  "Guardians of Peace" meets a family labelled "Lazarus Group"; NULL:
 	 *  names are compared as written (without case, spaces, dashes, dots). */
 	const lineage_kb *kb;
 } lineage_match_options;
+
+/** The evidence axes of the combined verdict (docs/attribution.md). */
+typedef enum lineage_axis {
+	LINEAGE_AXIS_CODE,
+	LINEAGE_AXIS_CRYPTO,
+	LINEAGE_AXIS_DESTRUCTION,
+	LINEAGE_AXIS_INFRASTRUCTURE,
+	LINEAGE_AXIS_ARTIFACTS,
+	LINEAGE_NAXES
+} lineage_axis;
+#define LINEAGE_AXIS_MASK(a) (1u << (a))
+
+/** "code", "crypto", "destruction", "infrastructure", "artifacts"; NULL when out of range. */
+LINEAGE_API const char *lineage_axis_name(int axis);
+/** The axis named @p name, or -1. */
+LINEAGE_API int lineage_axis_from_name(const char *name);
 
 /** A stored sample that shares code with the query. */
 typedef struct lineage_match_sample {
@@ -105,7 +124,21 @@ typedef struct lineage_match_family {
 	double destruction_score;    /**< the destruction axis: 0..1 from its traits shared, the same way */
 	double infrastructure_score; /**< the infrastructure axis: 0..1 from the indicators shared, and
 	                                  from feed entries naming the family's actor */
+	double artifacts_score;      /**< the artifacts axis: 0..1 from the build traits shared (Rich
+	                                  header, PDB path, imphash...): supporting evidence only */
 	size_t ntraits;              /**< traits the query shares with the family */
+	/** The combined model (docs/attribution.md): each axis's evidence in
+	 *  log-odds (axis_evidence[LINEAGE_AXIS_*], 0 for an axis left out),
+	 *  their sum with the prior (evidence), and the confidence that this
+	 *  family is the answer: a softmax over the ranked families and "no known
+	 *  relative", calibrated by bench/kinship. */
+	double axis_evidence[LINEAGE_NAXES];
+	double evidence;
+	double confidence;
+	/** 1 when the strong axes alone (code, crypto, destruction,
+	 *  infrastructure: not artifacts, not the capped weak traits) clear the
+	 *  open-set threshold: the family may be the verdict. */
+	int supported;
 	/** The ATT&CK software the family's label names and the ATT&CK group its
 	 *  actor label names, through their aliases (lineage_match_options.kb);
 	 *  NULL when none or without a knowledge base. Borrowed from the kb. */
@@ -151,13 +184,32 @@ typedef struct lineage_match_feed {
 typedef struct lineage_match_trait {
 	size_t family;      /**< index into lineage_match.families */
 	size_t sample;      /**< index into lineage_match.samples: a sample of the family holding it */
-	const char *axis;   /**< "crypto", "destruction" or "infrastructure" */
+	const char *axis;   /**< "crypto", "destruction", "infrastructure" or "artifacts" */
 	const char *token;  /**< the shared trait */
 	const char *detail; /**< the query's description of it */
 	uint32_t kind;      /**< LINEAGE_TRAIT_* */
 	uint32_t nfamilies; /**< families in the corpus holding it */
 	double weight;      /**< its weight (kind weight / nfamilies) */
 } lineage_match_trait;
+
+/** An axis pointing at another family than the verdict (or, without one,
+ *  than the nearest candidate): artifacts saying one thing and code another
+ *  is a possible false flag. */
+typedef struct lineage_match_contradiction {
+	int axis;       /**< LINEAGE_AXIS_*: the axis pointing elsewhere */
+	size_t family;  /**< the family it points at (index into lineage_match.families) */
+	size_t against; /**< the verdict's (or nearest candidate's) family */
+	double score;   /**< that axis's score for @c family */
+	double against_score; /**< the same axis's score for @c against */
+	int false_flag; /**< artifacts (cheap to plant) against strong evidence */
+} lineage_match_contradiction;
+
+/** Open set: the verdict's family must be supported (lineage_match_family)
+ *  and reach this confidence; below it the answer is "no known relative",
+ *  the candidates still listed. */
+#define LINEAGE_VERDICT_CONFIDENCE 0.50
+/** An axis's score for another family at which it is called a contradiction. */
+#define LINEAGE_CONTRADICTION_SCORE 0.50
 
 /** One matched function: the evidence a claim rests on. */
 typedef struct lineage_match_evidence {
@@ -188,9 +240,13 @@ typedef struct lineage_match {
 	uint64_t query_insns;              /**< instructions of the non-library functions: the score's denominator */
 	double threshold;                  /**< the verdict threshold used */
 	const char *verdict;               /**< the family, or NULL: no known relative */
-	const char *verdict_axis;          /**< "code", "crypto", "destruction" or "infrastructure": what
-	                                        decided the verdict;
+	const char *verdict_axis;          /**< the axis with the most evidence for the verdict
+	                                        ("code", "crypto", "destruction", "infrastructure");
 	                                        NULL with none */
+	double confidence;                 /**< the verdict's confidence, or without one the
+	                                        probability that the query has no known relative */
+	const lineage_match_contradiction *contradictions;
+	size_t ncontradictions;
 	const lineage_match_trait *traits; /**< shared traits, by family (ranked) then weight */
 	size_t ntraits;
 	const lineage_match_feed *feeds; /**< feed entries naming the query's indicators */

@@ -15,7 +15,7 @@ extern "C" {
 /** Version of the scan JSON document; bumped on incompatible change. */
 #define LINEAGE_SCAN_SCHEMA_VERSION 1
 /** Version of the match JSON document. */
-#define LINEAGE_MATCH_SCHEMA_VERSION 1
+#define LINEAGE_MATCH_SCHEMA_VERSION 2
 
 enum {
 	LINEAGE_REPORT_FUNCTIONS = 1u << 0, /**< include every function with blocks, calls, hashes */

@@ -37,6 +37,10 @@ enum {
 	                                             (lineage/infra.h); strings decoded with XOR keys
 	                                             need LINEAGE_ANALYZE_CRYPTO too, stack strings and
 	                                             integer addresses LINEAGE_ANALYZE_CODE */
+	LINEAGE_ANALYZE_ARTIFACTS = 1u << 5,    /**< the artifacts axis: traits of the build (Rich header,
+	                                             imphash, PDB path and GUID, link time, resource
+	                                             languages, section layout, ELF build id); runs
+	                                             LINEAGE_ANALYZE_HASHES too */
 	LINEAGE_ANALYZE_ALL = 0x7fffffff
 };
 

@@ -29,10 +29,10 @@ enum {
 
 /** Bumped when the traits drawn from a file change: a corpus sample stored
  *  with an older version gets its traits again when it is added again. */
-#define LINEAGE_TRAITS_VERSION 3 /* 2: the destruction axis, 3: infrastructure */
+#define LINEAGE_TRAITS_VERSION 4 /* 2: the destruction axis, 3: infrastructure, 4: artifacts */
 
 typedef struct lineage_trait {
-	const char *axis;   /**< "crypto", "destruction", "infrastructure" */
+	const char *axis;   /**< "crypto", "destruction", "infrastructure", "artifacts" */
 	const char *token;  /**< "crypto:material:alphabet:ZYX...": equal tokens, same trait */
 	const char *detail; /**< one line for a human */
 	uint32_t kind;      /**< LINEAGE_TRAIT_* */

@@ -63,6 +63,8 @@ long ln_sample_string_at(lineage_sample *s, uint64_t va);
 bool ln_trait_push(ln_vec *v, ln_arena *a, const char *axis, uint32_t kind, const char *token, const char *detail);
 /* Merge traits into the sample's (sorted by token, one per token). */
 int ln_sample_add_traits(lineage_sample *s, const struct lineage_trait *t, size_t n);
+/* The artifacts axis's traits (lib/artifacts), after the file hashes. */
+int ln_artifacts_run(lineage_sample *s);
 
 /* Set the context message and return code. */
 int ln_ctx_error(lineage_ctx *ctx, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

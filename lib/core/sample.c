@@ -98,6 +98,7 @@ int lineage_sample_analyze(lineage_sample *s, lineage_ctx *ctx, uint32_t what)
 		s->budget_hit = d.budget_hit;
 		s->analyzed |= LINEAGE_ANALYZE_CODE;
 	}
+	if (what & LINEAGE_ANALYZE_ARTIFACTS) what |= LINEAGE_ANALYZE_HASHES;
 	if ((what & LINEAGE_ANALYZE_HASHES) && !(s->analyzed & LINEAGE_ANALYZE_HASHES)) {
 		int rc = ln_fp_file(&s->hashes, &s->bin);
 		if (rc != 0) return ln_ctx_error(ctx, rc, "%s: hashes: %s", s->bin.path, lineage_strerror(rc));
@@ -117,6 +118,11 @@ int lineage_sample_analyze(lineage_sample *s, lineage_ctx *ctx, uint32_t what)
 		int rc = ln_infra_run(s, ctx);
 		if (rc != 0) return rc;
 		s->analyzed |= LINEAGE_ANALYZE_INFRA;
+	}
+	if ((what & LINEAGE_ANALYZE_ARTIFACTS) && !(s->analyzed & LINEAGE_ANALYZE_ARTIFACTS)) {
+		int rc = ln_artifacts_run(s);
+		if (rc != 0) return ln_ctx_error(ctx, rc, "%s: artifacts: %s", s->bin.path, lineage_strerror(rc));
+		s->analyzed |= LINEAGE_ANALYZE_ARTIFACTS;
 	}
 	return 0;
 }

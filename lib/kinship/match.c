@@ -91,6 +91,7 @@ typedef struct matcher {
 	ln_vec feeds;  /* lineage_match_feed: feed entries naming the query's indicators */
 	const char *cur_type, *cur_value;
 	const lineage_kb *kb;
+	unsigned axes; /* LINEAGE_AXIS_MASK bits that count */
 } matcher;
 
 static uint64_t family_key(const char *family, int64_t sample)
@@ -491,6 +492,7 @@ static int cmp_sample(const void *x, const void *y)
 static int cmp_family(const void *x, const void *y)
 {
 	const lineage_match_family *a = x, *b = y;
+	if (a->evidence != b->evidence) return a->evidence > b->evidence ? -1 : 1;
 	if (a->score != b->score) return a->score > b->score ? -1 : 1;
 	if (a->crypto_score != b->crypto_score) return a->crypto_score > b->crypto_score ? -1 : 1;
 	if (a->destruction_score != b->destruction_score) return a->destruction_score > b->destruction_score ? -1 : 1;
@@ -550,11 +552,12 @@ static double trait_weight(uint32_t kind)
 }
 
 /* The axes that get a score of their own from traits. */
-enum { AXIS_CRYPTO, AXIS_DESTRUCTION, AXIS_INFRA, NAXES };
+enum { AXIS_CRYPTO, AXIS_DESTRUCTION, AXIS_INFRA, AXIS_ARTIFACTS, NAXES };
 
 static int trait_axis(const char *axis)
 {
 	if (!strcmp(axis, "crypto")) return AXIS_CRYPTO;
+	if (!strcmp(axis, "artifacts")) return AXIS_ARTIFACTS;
 	return !strcmp(axis, "infrastructure") ? AXIS_INFRA : AXIS_DESTRUCTION;
 }
 
@@ -639,14 +642,6 @@ static double feed_weight(const lineage_feed_ioc *e)
 	return LINEAGE_TRAIT_WEIGHT_MATERIAL * (e->confidence >= 0 ? e->confidence / 100.0 : 0.5);
 }
 
-/* A family's score on a trait axis. */
-static double axis_score(const lineage_match_family *f, int axis)
-{
-	return axis == AXIS_CRYPTO        ? f->crypto_score
-	       : axis == AXIS_DESTRUCTION ? f->destruction_score
-	                                  : f->infrastructure_score;
-}
-
 /* Per trait: the families holding it (library samples left out) and its
  * weight; per family and axis: its score. tw[] gets each trait's weight,
  * tf[] its number of families. */
@@ -692,6 +687,7 @@ static void score_traits(matcher *m, const lineage_trait *qt, double *tw, uint32
 		fam[f].pub.crypto_score = sc[AXIS_CRYPTO];
 		fam[f].pub.destruction_score = sc[AXIS_DESTRUCTION];
 		fam[f].pub.infrastructure_score = sc[AXIS_INFRA];
+		fam[f].pub.artifacts_score = sc[AXIS_ARTIFACTS];
 	}
 done:
 	ln_free(strong);
@@ -706,6 +702,148 @@ static int cmp_trait_ev(const void *x, const void *y)
 	if (a->family != b->family) return a->family < b->family ? -1 : 1;
 	if (a->weight != b->weight) return a->weight > b->weight ? -1 : 1;
 	return strcmp(a->token, b->token);
+}
+
+/* ---- The combined verdict (docs/attribution.md) ----------------------- */
+
+static const char *const axis_names[LINEAGE_NAXES] = {"code", "crypto", "destruction", "infrastructure",
+                                                      "artifacts"};
+
+const char *lineage_axis_name(int axis)
+{
+	return axis >= 0 && axis < LINEAGE_NAXES ? axis_names[axis] : NULL;
+}
+
+int lineage_axis_from_name(const char *name)
+{
+	for (int a = 0; a < LINEAGE_NAXES; a++)
+		if (!strcmp(axis_names[a], name)) return a;
+	return -1;
+}
+
+/* The prior log-odds that a family met in the corpus is the answer; each
+ * axis reaching its own verdict threshold alone brings it to 0 (even odds),
+ * so that one strong axis decides as it did before the axes were combined,
+ * and two halfway axes decide together. */
+#define PRIOR_LOGODDS (-4.0)
+/* Artifacts add at most this much: they can raise a confidence or break a
+ * tie, never carry a family over the open-set threshold. */
+#define ARTIFACTS_CAP 1.5
+/* Platt scaling of the combined log-odds into a confidence, fitted on
+ * bench/kinship's held-out queries (bench/calibrate.py). */
+#define CALIB_SCALE 1.0
+#define CALIB_BIAS  0.0
+
+/* A trait axis's score (1 - prod(1 - w)) as additive evidence. */
+static double trait_evidence(double score, double threshold)
+{
+	double s = fmin(score, 0.999);
+	return s > 0 ? -PRIOR_LOGODDS * -log1p(-s) / -log1p(-threshold) : 0;
+}
+
+static double model_axis_score(const lineage_match_family *f, int axis)
+{
+	switch (axis) {
+	case LINEAGE_AXIS_CODE: return f->score;
+	case LINEAGE_AXIS_CRYPTO: return f->crypto_score;
+	case LINEAGE_AXIS_DESTRUCTION: return f->destruction_score;
+	case LINEAGE_AXIS_INFRASTRUCTURE: return f->infrastructure_score;
+	default: return f->artifacts_score;
+	}
+}
+
+/* A family's evidence per axis, their sum with the prior, and whether the
+ * strong axes alone support it. */
+static void weigh_axes(lineage_match_family *f, double code_threshold, unsigned axes)
+{
+	double *e = f->axis_evidence;
+	/* code: the share of the query's own code, scaled so that the verdict
+	 * threshold is even odds; under LINEAGE_VERDICT_MIN_INSNS shared
+	 * instructions it counts in proportion */
+	double enough = fmin(1.0, (double)f->shared_insns / LINEAGE_VERDICT_MIN_INSNS);
+	e[LINEAGE_AXIS_CODE] = -PRIOR_LOGODDS * f->score / code_threshold * enough;
+	e[LINEAGE_AXIS_CRYPTO] = trait_evidence(f->crypto_score, LINEAGE_CRYPTO_VERDICT_THRESHOLD);
+	e[LINEAGE_AXIS_DESTRUCTION] = trait_evidence(f->destruction_score, LINEAGE_DESTRUCTION_VERDICT_THRESHOLD);
+	e[LINEAGE_AXIS_INFRASTRUCTURE] = trait_evidence(f->infrastructure_score, LINEAGE_INFRA_VERDICT_THRESHOLD);
+	e[LINEAGE_AXIS_ARTIFACTS] =
+	        fmin(ARTIFACTS_CAP, trait_evidence(f->artifacts_score, LINEAGE_CRYPTO_VERDICT_THRESHOLD));
+	double strong = PRIOR_LOGODDS;
+	for (int a = 0; a < LINEAGE_NAXES; a++) {
+		if (!(axes & LINEAGE_AXIS_MASK(a))) e[a] = 0;
+		if (a != LINEAGE_AXIS_ARTIFACTS) strong += e[a];
+	}
+	f->evidence = strong + e[LINEAGE_AXIS_ARTIFACTS];
+	f->supported = strong >= 0;
+}
+
+/* Each family's confidence: a softmax over the families and "no known
+ * relative" (log-odds 0) of the calibrated evidence. r->confidence gets the
+ * probability of "no known relative" until the verdict is decided. */
+static void confidences(lineage_match_family *f, size_t n, lineage_match *r)
+{
+	double top = 0;
+	for (size_t i = 0; i < n; i++) top = fmax(top, CALIB_SCALE * f[i].evidence + CALIB_BIAS);
+	double none = exp(-top), sum = none; /* shifted by the largest: no overflow */
+	for (size_t i = 0; i < n; i++) sum += exp(CALIB_SCALE * f[i].evidence + CALIB_BIAS - top);
+	for (size_t i = 0; i < n; i++) f[i].confidence = exp(CALIB_SCALE * f[i].evidence + CALIB_BIAS - top) / sum;
+	r->confidence = none / sum;
+}
+
+/* An axis, for another family, strong enough to be a verdict of its own. */
+static bool axis_counts(const lineage_match_family *f, int axis, double code_threshold)
+{
+	if (axis == LINEAGE_AXIS_CODE)
+		return f->score >= code_threshold && f->shared_insns >= LINEAGE_VERDICT_MIN_INSNS;
+	return model_axis_score(f, axis) >= LINEAGE_CONTRADICTION_SCORE;
+}
+
+/* The verdict: the best-ranked family that the strong axes support; the
+ * axis that brought the most evidence; the axes pointing elsewhere. */
+static int decide(matcher *m, lineage_match *r, lineage_match_family *fams, const lineage_match_sample *pubs)
+{
+	size_t v = SIZE_MAX;
+	if (r->nfamilies && fams[0].supported) v = 0;
+	if (v != SIZE_MAX) {
+		const lineage_match_family *f = &fams[v];
+		r->verdict = f->family[0] ? f->family : pubs[f->best_sample].sha256;
+		int best = LINEAGE_AXIS_CODE;
+		for (int a = 0; a < LINEAGE_AXIS_ARTIFACTS; a++)
+			if (f->axis_evidence[a] > f->axis_evidence[best]) best = a;
+		r->verdict_axis = axis_names[best];
+		r->confidence = f->confidence;
+	}
+	/* contradictions: against the verdict, or the nearest candidate */
+	size_t against = v != SIZE_MAX ? v : 0;
+	if (!r->nfamilies) return 0;
+	ln_vec cv;
+	ln_vec_init(&cv, sizeof(lineage_match_contradiction));
+	const lineage_match_family *t = &fams[against];
+	for (int a = 0; a < LINEAGE_NAXES; a++) {
+		if (!(m->axes & LINEAGE_AXIS_MASK(a))) continue;
+		size_t best = SIZE_MAX;
+		for (size_t k = 0; k < r->nfamilies; k++)
+			if (k != against && axis_counts(&fams[k], a, r->threshold) &&
+			    (best == SIZE_MAX || model_axis_score(&fams[k], a) > model_axis_score(&fams[best], a)))
+				best = k;
+		if (best == SIZE_MAX || model_axis_score(&fams[best], a) <= model_axis_score(t, a)) continue;
+		lineage_match_contradiction *c = ln_vec_push(&cv);
+		if (!c) {
+			ln_vec_free(&cv);
+			return LINEAGE_ENOMEM;
+		}
+		*c = (lineage_match_contradiction){
+		        .axis = a,
+		        .family = best,
+		        .against = against,
+		        .score = model_axis_score(&fams[best], a),
+		        .against_score = model_axis_score(t, a),
+		        .false_flag = a == LINEAGE_AXIS_ARTIFACTS && t->supported,
+		};
+	}
+	size_t want = cv.len;
+	r->contradictions = ln_vec_to_arena(&cv, m->arena, &r->ncontradictions);
+	ln_vec_free(&cv);
+	return want && !r->contradictions ? LINEAGE_ENOMEM : 0;
 }
 
 /* Rank samples and families, fill the public result. */
@@ -804,13 +942,15 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_
 	}
 	for (size_t i = 0; i < nf; i++) {
 		if (!fam[i].pub.nfunctions && !fam[i].pub.crypto_score && !fam[i].pub.destruction_score &&
-		    !fam[i].pub.infrastructure_score)
+		    !fam[i].pub.infrastructure_score && !fam[i].pub.artifacts_score)
 			continue;
 		if (fam[i].pub.library)
 			libs[r->nlibraries++] = fam[i].pub;
 		else
 			fams[r->nfamilies++] = fam[i].pub;
 	}
+	for (size_t i = 0; i < r->nfamilies; i++) weigh_axes(&fams[i], r->threshold, m->axes);
+	confidences(fams, r->nfamilies, r);
 	ln_sort(fams, r->nfamilies, sizeof(*fams), cmp_family);
 	for (size_t i = 0; i < r->nfamilies && m->kb; i++) { /* their names in ATT&CK */
 		const lineage_kb_entry *sw = fams[i].family[0] ? lineage_kb_software_find(m->kb, fams[i].family) : NULL;
@@ -927,35 +1067,8 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_
 	r->libraries = libs;
 	r->samples = pubs;
 	r->nsamples = ns;
-	if (r->nfamilies) {
-		r->score = fams[0].score;
-		if (fams[0].score >= r->threshold && fams[0].shared_insns >= LINEAGE_VERDICT_MIN_INSNS) {
-			r->verdict = fams[0].family[0] ? fams[0].family : pubs[fams[0].best_sample].sha256;
-			r->verdict_axis = "code";
-		}
-	}
-	/* no code verdict: then shared key material or custom variants (crypto),
-	 * the same way of destroying data, worded the same (destruction), rare
-	 * infrastructure shared or a feed naming the actor (infrastructure), in
-	 * this order; each axis's best family when it reaches its threshold */
-	static const struct {
-		int axis;
-		double threshold;
-		const char *name;
-	} order[] = {{AXIS_CRYPTO, LINEAGE_CRYPTO_VERDICT_THRESHOLD, "crypto"},
-	             {AXIS_DESTRUCTION, LINEAGE_DESTRUCTION_VERDICT_THRESHOLD, "destruction"},
-	             {AXIS_INFRA, LINEAGE_INFRA_VERDICT_THRESHOLD, "infrastructure"}};
-	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]) && !r->verdict; o++) {
-		size_t best = SIZE_MAX;
-		for (size_t k = 0; k < r->nfamilies; k++)
-			if (best == SIZE_MAX ||
-			    axis_score(&fams[k], order[o].axis) > axis_score(&fams[best], order[o].axis))
-				best = k;
-		if (best != SIZE_MAX && axis_score(&fams[best], order[o].axis) >= order[o].threshold) {
-			r->verdict = fams[best].family[0] ? fams[best].family : pubs[fams[best].best_sample].sha256;
-			r->verdict_axis = order[o].name;
-		}
-	}
+	if (r->nfamilies) r->score = fams[0].score;
+	if (rc == 0) rc = decide(m, r, fams, pubs);
 	return rc;
 }
 
@@ -1005,6 +1118,7 @@ int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lineage_ctx *ct
 	ln_vec_init(&m.thits, sizeof(thit));
 	ln_vec_init(&m.feeds, sizeof(lineage_match_feed));
 	m.kb = o.kb;
+	m.axes = o.axes ? o.axes : ~0u;
 	ln_map_init(&m.fn_cache);
 	lineage_match *r = &own->pub;
 	r->threshold = o.verdict_threshold;

@@ -566,6 +566,21 @@ static cJSON *family_json(const lineage_match *m, const lineage_match_family *f)
 	cJSON_AddNumberToObject(o, "crypto_score", round4(f->crypto_score));
 	cJSON_AddNumberToObject(o, "destruction_score", round4(f->destruction_score));
 	cJSON_AddNumberToObject(o, "infrastructure_score", round4(f->infrastructure_score));
+	cJSON_AddNumberToObject(o, "artifacts_score", round4(f->artifacts_score));
+	cJSON_AddNumberToObject(o, "confidence", round4(f->confidence));
+	cJSON_AddNumberToObject(o, "evidence", round4(f->evidence));
+	cJSON_AddBoolToObject(o, "supported", f->supported);
+	cJSON *ax = cJSON_AddObjectToObject(o, "axes");
+	for (int a = 0; a < LINEAGE_NAXES; a++) {
+		cJSON *x = cJSON_AddObjectToObject(ax, lineage_axis_name(a));
+		double sc = a == LINEAGE_AXIS_CODE          ? f->score
+		            : a == LINEAGE_AXIS_CRYPTO      ? f->crypto_score
+		            : a == LINEAGE_AXIS_DESTRUCTION ? f->destruction_score
+		            : a == LINEAGE_AXIS_ARTIFACTS   ? f->artifacts_score
+		                                            : f->infrastructure_score;
+		cJSON_AddNumberToObject(x, "score", round4(sc));
+		cJSON_AddNumberToObject(x, "evidence", round4(f->axis_evidence[a]));
+	}
 	cJSON_AddNumberToObject(o, "traits", (double)f->ntraits);
 	add_attack(o, "attack_software", f->software_id, f->software_name);
 	add_attack(o, "attack_group", f->group_id, f->group_name);
@@ -592,6 +607,8 @@ static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t
 	add_attack(v, "attack_software", vf ? vf->software_id : NULL, vf ? vf->software_name : NULL);
 	add_attack(v, "attack_group", vf ? vf->group_id : NULL, vf ? vf->group_name : NULL);
 	add_str_or_null(v, "axis", m->verdict_axis);
+	cJSON_AddNumberToObject(v, "confidence", round4(m->confidence));
+	cJSON_AddNumberToObject(v, "confidence_threshold", LINEAGE_VERDICT_CONFIDENCE);
 	cJSON_AddNumberToObject(v, "crypto_threshold", LINEAGE_CRYPTO_VERDICT_THRESHOLD);
 	cJSON_AddNumberToObject(v, "destruction_threshold", LINEAGE_DESTRUCTION_VERDICT_THRESHOLD);
 	cJSON_AddNumberToObject(v, "infrastructure_threshold", LINEAGE_INFRA_VERDICT_THRESHOLD);
@@ -640,6 +657,18 @@ static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t
 		cJSON_AddStringToObject(o, "known_sample", m->samples[t->sample].sha256);
 		cJSON_AddStringToObject(o, "known_path", m->samples[t->sample].path);
 		cJSON_AddItemToArray(ta, o);
+	}
+	cJSON *ca = cJSON_AddArrayToObject(root, "contradictions");
+	for (size_t i = 0; i < m->ncontradictions; i++) {
+		const lineage_match_contradiction *c = &m->contradictions[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "axis", lineage_axis_name(c->axis));
+		add_str_or_null(o, "family", m->families[c->family].family);
+		cJSON_AddNumberToObject(o, "score", round4(c->score));
+		add_str_or_null(o, "against", m->families[c->against].family);
+		cJSON_AddNumberToObject(o, "against_score", round4(c->against_score));
+		cJSON_AddBoolToObject(o, "false_flag", c->false_flag);
+		cJSON_AddItemToArray(ca, o);
 	}
 	cJSON *fe = cJSON_AddArrayToObject(root, "feeds");
 	for (size_t i = 0; i < m->nfeeds; i++) {

@@ -29,10 +29,16 @@ python3 - "$work/m.json" "$(sha256sum "$k" | cut -d' ' -f1)" \
 import json, sys
 d = json.load(open(sys.argv[1]))
 sha, qa, ka = sys.argv[2], int(sys.argv[3], 16), int(sys.argv[4], 16)
-assert d["schema_version"] == 1
+assert d["schema_version"] == 2
 v = d["verdict"]
 assert v["family"] == "Kin" and v["known_relative"] and v["actor"] == "Test Actor", v
 assert v["score"] >= v["threshold"] > 0, v
+# code decides, with a high confidence, the family's axes and evidence agree
+f = d["families"][0]
+assert v["axis"] == "code" and v["confidence"] >= 0.9 and v["confidence"] == f["confidence"], (v, f)
+assert f["supported"] and f["axes"]["code"]["score"] == f["score"] and f["axes"]["code"]["evidence"] > 4, f
+assert abs(sum(a["evidence"] for a in f["axes"].values()) - 4 - f["evidence"]) < 1e-3, f
+assert sum(x["confidence"] for x in d["families"]) <= 1.0001, d["families"]
 assert d["families"][0]["family"] == "Kin" and d["families"][0]["best_sample"] == sha, d["families"]
 assert any(l["family"] == "runtime" for l in d["libraries"]), d["libraries"]
 e = [x for x in d["evidence"] if int(x["query_address"], 16) == qa]
