@@ -257,6 +257,18 @@ static void print_indicators(const lineage_sample *s, bool defang)
 	if (n > shown) printf("    ... %zu more (--json lists all)\n", n - shown);
 }
 
+/* The artifacts axis's traits: what attribution compares of the build. */
+static void print_artifact_traits(const lineage_sample *s)
+{
+	size_t n, shown = 0;
+	const lineage_trait *t = lineage_sample_traits(s, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(t[i].axis, "artifacts")) continue;
+		if (!shown++) printf("  artifacts  traits of the build (cheap to forge: supporting evidence only)\n");
+		printf("    %-8s %s\n", lineage_trait_kind_name(t[i].kind), t[i].detail);
+	}
+}
+
 static void print_text(const lineage_sample *s, bool defang)
 {
 	const lineage_binary *b = lineage_sample_binary(s);
@@ -283,6 +295,7 @@ static void print_text(const lineage_sample *s, bool defang)
 	printf("  functions  %zu (%llu instructions)%s%s\n", nf, (unsigned long long)lineage_sample_instructions(s),
 	       cut ? ", cut by the budget: " : "", cut ? cut : "");
 	print_artifacts(b);
+	print_artifact_traits(s);
 	print_crypto(s);
 	print_capabilities(s);
 	print_indicators(s, defang);

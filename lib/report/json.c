@@ -512,6 +512,18 @@ static cJSON *scan_json(const lineage_sample *s, uint32_t flags)
 	crypto_json(root, s);
 	capabilities_json(root, s);
 	indicators_json(root, s, flags);
+	/* the artifacts axis's traits */
+	cJSON *arts = cJSON_AddArrayToObject(root, "artifacts");
+	size_t nt;
+	const lineage_trait *tr = lineage_sample_traits(s, &nt);
+	for (size_t i = 0; i < nt; i++) {
+		if (strcmp(tr[i].axis, "artifacts")) continue;
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "kind", lineage_trait_kind_name(tr[i].kind));
+		cJSON_AddStringToObject(o, "token", tr[i].token);
+		cJSON_AddStringToObject(o, "detail", tr[i].detail);
+		cJSON_AddItemToArray(arts, o);
+	}
 	cJSON *warns = cJSON_AddArrayToObject(root, "warnings");
 	for (size_t i = 0; i < b->nwarnings; i++) {
 		cJSON *o = cJSON_CreateObject();

@@ -302,6 +302,102 @@ static void test_empty_corpus(void **state)
 	lineage_corpus_close(c);
 }
 
+/* The combined model: each family's evidence is the prior plus its axes'
+ * evidence, code at its threshold is even odds, the confidences and the
+ * probability of "no known relative" sum to 1, --axes leaves an axis out. */
+static void test_combined_model(void **state)
+{
+	(void)state;
+	lineage_corpus *c = fresh("model.db");
+	add(c, fixture("kin_a-gcc-O2"), "Kin", 0);
+	add(c, fixture("features-gcc-O2"), "Other", 0);
+	lineage_sample *q = analyzed(fixture("kin_b-gcc-O2"));
+	for (int pass = 0; pass < 2; pass++) {
+		lineage_match_options o = {.axes = pass ? LINEAGE_AXIS_MASK(LINEAGE_AXIS_CRYPTO) : 0};
+		lineage_match *m;
+		assert_int_equal(lineage_corpus_match(&m, c, ctx, q, &o), 0);
+		assert_true(m->nfamilies >= 1);
+		double total = 0;
+		for (size_t i = 0; i < m->nfamilies; i++) {
+			const lineage_match_family *f = &m->families[i];
+			double sum = -4.0;
+			for (int a = 0; a < LINEAGE_NAXES; a++) sum += f->axis_evidence[a];
+			assert_float_equal(sum, f->evidence, 1e-9);
+			assert_true(f->axis_evidence[LINEAGE_AXIS_ARTIFACTS] <= 1.5);
+			if (i) assert_true(f->evidence <= m->families[i - 1].evidence);
+			total += f->confidence;
+		}
+		const lineage_match_family *k = &m->families[0];
+		if (!pass) { /* all axes: code decides */
+			assert_string_equal(k->family, "Kin");
+			assert_float_equal(k->axis_evidence[LINEAGE_AXIS_CODE], 4.0 * k->score / LINEAGE_VERDICT_THRESHOLD,
+			                   1e-9);
+			assert_non_null(m->verdict);
+			assert_string_equal(m->verdict_axis, "code");
+			assert_float_equal(m->confidence, k->confidence, 1e-12);
+			assert_true(k->supported && k->confidence > 0.9);
+			assert_true(total > 0.9 && total < 1.0); /* "none" keeps a share */
+		} else { /* crypto only: the code is still scored but weighs nothing */
+			for (size_t i = 0; i < m->nfamilies; i++)
+				assert_float_equal(m->families[i].axis_evidence[LINEAGE_AXIS_CODE], 0, 0);
+			assert_null(m->verdict);
+			total += m->confidence; /* the probability of "no known relative" */
+			assert_float_equal(total, 1.0, 1e-9);
+		}
+		lineage_match_free(m);
+	}
+	lineage_sample_free(q);
+	lineage_corpus_close(c);
+	assert_string_equal(lineage_axis_name(LINEAGE_AXIS_ARTIFACTS), "artifacts");
+	assert_null(lineage_axis_name(LINEAGE_NAXES));
+	for (int a = 0; a < LINEAGE_NAXES; a++) assert_int_equal(lineage_axis_from_name(lineage_axis_name(a)), a);
+	assert_int_equal(lineage_axis_from_name("colour"), -1);
+}
+
+/* The artifacts axis on system files: a DLL's export name and import hash,
+ * a shared library's build id, nothing for a raw blob. */
+static void test_artifacts_traits(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *path, *prefix;
+		unsigned kind;
+	} want[] = {{"/usr/lib/gcc/x86_64-w64-mingw32/12-win32/libgomp-1.dll", "artifacts:exportname:libgomp-1.dll",
+	             LINEAGE_TRAIT_VARIANT},
+	            {"/usr/lib/gcc/x86_64-w64-mingw32/12-win32/libgomp-1.dll", "artifacts:imphash:", LINEAGE_TRAIT_BUILD},
+	            {"/lib/x86_64-linux-gnu/libz.so.1", "artifacts:buildid:", LINEAGE_TRAIT_MATERIAL},
+	            {"/lib/x86_64-linux-gnu/libz.so.1", "artifacts:sections:.note.gnu.build-id,", LINEAGE_TRAIT_COMMON}};
+	for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
+		lineage_sample *s;
+		assert_int_equal(lineage_sample_load_file(&s, ctx, want[w].path), 0);
+		assert_int_equal(lineage_sample_analyze(s, ctx, LINEAGE_ANALYZE_ARTIFACTS), 0);
+		size_t n, found = 0;
+		const lineage_trait *t = lineage_sample_traits(s, &n);
+		for (size_t i = 0; i < n; i++) {
+			assert_string_equal(t[i].axis, "artifacts");
+			if (strncmp(t[i].token, want[w].prefix, strlen(want[w].prefix))) continue;
+			found++;
+			assert_int_equal(t[i].kind, want[w].kind);
+			const lineage_binary *b = lineage_sample_binary(s);
+			if (strstr(want[w].prefix, "imphash"))
+				assert_string_equal(t[i].token + strlen(want[w].prefix), lineage_sample_hashes(s)->imphash);
+			if (strstr(want[w].prefix, "buildid"))
+				assert_string_equal(t[i].token + strlen(want[w].prefix), b->elf.build_id);
+		}
+		assert_int_equal(found, 1);
+		lineage_sample_free(s);
+	}
+	static const char blob[] = "not an executable, no artifacts at all";
+	lineage_sample *s;
+	assert_int_equal(lineage_sample_load_memory(&s, ctx, blob, sizeof(blob), "blob"), 0);
+	assert_int_equal(lineage_sample_analyze(s, ctx, LINEAGE_ANALYZE_ARTIFACTS), 0);
+	size_t n;
+	lineage_sample_traits(s, &n);
+	assert_int_equal(n, 0);
+	assert_true(lineage_sample_hashes(s)->sha256[0]); /* the hashes ran first */
+	lineage_sample_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +405,8 @@ int main(void)
 	        cmocka_unit_test(test_weights_fall_with_families),
 	        cmocka_unit_test(test_library_samples),
 	        cmocka_unit_test(test_empty_corpus),
+	        cmocka_unit_test(test_combined_model),
+	        cmocka_unit_test(test_artifacts_traits),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
