@@ -115,7 +115,13 @@ static int caps_traits(lineage_sample *s)
 	char det[700];
 	for (size_t i = 0; i < s->ncaps; i++) {
 		const lineage_capability *c = &s->caps[i];
-		snprintf(det, sizeof(det), "can: %s (%s)", c->name, c->id);
+		/* with its ATT&CK and MBC ids, so that the match report carries them */
+		int n = snprintf(det, sizeof(det), "can: %s (%s", c->name, c->id);
+		for (size_t k = 0; k < c->nattack && n > 0 && (size_t)n < sizeof(det); k++)
+			n += snprintf(det + n, sizeof(det) - (size_t)n, "%s%s", k ? ", " : "; ATT&CK ", c->attack[k]);
+		for (size_t k = 0; k < c->nmbc && n > 0 && (size_t)n < sizeof(det); k++)
+			n += snprintf(det + n, sizeof(det) - (size_t)n, "%s%s", k ? ", " : "; MBC ", c->mbc[k]);
+		if (n > 0 && (size_t)n + 1 < sizeof(det)) snprintf(det + n, sizeof(det) - (size_t)n, ")");
 		trait(&t, c->axis, LINEAGE_TRAIT_COMMON, det, "%s:cap:%s", c->axis, c->id);
 		bool ext = !strcmp(c->id, "file.targeted-extensions");
 		const char *exts[MAX_EXT_LIST];
