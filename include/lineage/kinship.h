@@ -124,6 +124,7 @@ typedef struct lineage_match_family {
 	double destruction_score;    /**< the destruction axis: 0..1 from its traits shared, the same way */
 	double infrastructure_score; /**< the infrastructure axis: 0..1 from the indicators shared, and
 	                                  from feed entries naming the family's actor */
+	size_t actor_rank;           /**< its actor in lineage_match.actors, or SIZE_MAX */
 	double artifacts_score;      /**< the artifacts axis: 0..1 from the build traits shared (Rich
 	                                  header, PDB path, imphash...): supporting evidence only */
 	size_t ntraits;              /**< traits the query shares with the family */
@@ -204,6 +205,16 @@ typedef struct lineage_match_contradiction {
 	int false_flag; /**< artifacts (cheap to plant) against strong evidence */
 } lineage_match_contradiction;
 
+/** An actor: the families labelled with it (the same ATT&CK group through
+ *  its aliases, or the same name), with their confidences summed. */
+typedef struct lineage_match_actor {
+	const char *actor;                 /**< the label of its first family */
+	const char *group_id, *group_name; /**< its ATT&CK group, or NULL */
+	double confidence;                 /**< the sum of its families' */
+	size_t family;                     /**< its first family (index into lineage_match.families) */
+	size_t nfamilies;
+} lineage_match_actor;
+
 /** Open set: the verdict's family must be supported (lineage_match_family)
  *  and reach this confidence; below it the answer is "no known relative",
  *  the candidates still listed. */
@@ -247,6 +258,8 @@ typedef struct lineage_match {
 	                                        probability that the query has no known relative */
 	const lineage_match_contradiction *contradictions;
 	size_t ncontradictions;
+	const lineage_match_actor *actors; /**< by confidence; families without an actor label left out */
+	size_t nactors;
 	const lineage_match_trait *traits; /**< shared traits, by family (ranked) then weight */
 	size_t ntraits;
 	const lineage_match_feed *feeds; /**< feed entries naming the query's indicators */

@@ -846,6 +846,49 @@ static int decide(matcher *m, lineage_match *r, lineage_match_family *fams, cons
 	return want && !r->contradictions ? LINEAGE_ENOMEM : 0;
 }
 
+static int cmp_actor(const void *x, const void *y)
+{
+	const lineage_match_actor *a = x, *b = y;
+	if (a->confidence != b->confidence) return a->confidence > b->confidence ? -1 : 1;
+	return a->family < b->family ? -1 : a->family > b->family;
+}
+
+/* The ranked actors: families grouped by ATT&CK group, else by label. */
+static int rank_actors(matcher *m, lineage_match *r, lineage_match_family *fams)
+{
+	size_t nf = r->nfamilies, n = 0;
+	lineage_match_actor *a = ln_arena_alloc(m->arena, (nf + 1) * sizeof(*a));
+	size_t *slot = ln_calloc(nf + 1, sizeof(size_t)); /* a family's actor before sorting */
+	size_t *moved = ln_calloc(nf + 1, sizeof(size_t)); /* an actor's place after sorting */
+	if (!a || !slot || !moved) {
+		ln_free(slot);
+		ln_free(moved);
+		return LINEAGE_ENOMEM;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		lineage_match_family *f = &fams[i];
+		slot[i] = SIZE_MAX;
+		if (!f->actor || !f->actor[0]) continue;
+		size_t k = 0;
+		for (; k < n; k++)
+			if (f->group_id ? a[k].group_id && !strcmp(a[k].group_id, f->group_id)
+			                : !a[k].group_id && same_name(a[k].actor, f->actor))
+				break;
+		if (k == n) a[n++] = (lineage_match_actor){f->actor, f->group_id, f->group_name, 0, i, 0};
+		a[k].confidence += f->confidence;
+		a[k].nfamilies++;
+		slot[i] = k;
+	}
+	ln_sort(a, n, sizeof(*a), cmp_actor);
+	for (size_t k = 0; k < n; k++) moved[slot[a[k].family]] = k; /* an actor is known by its first family */
+	for (size_t i = 0; i < nf; i++) fams[i].actor_rank = slot[i] == SIZE_MAX ? SIZE_MAX : moved[slot[i]];
+	ln_free(slot);
+	ln_free(moved);
+	r->actors = a;
+	r->nactors = n;
+	return 0;
+}
+
 /* Rank samples and families, fill the public result. */
 static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_sample *q)
 {
@@ -1069,6 +1112,7 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_
 	r->nsamples = ns;
 	if (r->nfamilies) r->score = fams[0].score;
 	if (rc == 0) rc = decide(m, r, fams, pubs);
+	if (rc == 0) rc = rank_actors(m, r, fams);
 	return rc;
 }
 

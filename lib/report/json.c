@@ -549,6 +549,12 @@ static double round4(double v)
 	return (double)(int64_t)(v * 10000 + 0.5) / 10000;
 }
 
+/* A family's name; an unlabelled sample stands for itself. */
+static const char *family_label(const lineage_match *m, const lineage_match_family *f)
+{
+	return f->family[0] ? f->family : m->samples[f->best_sample].sha256;
+}
+
 /* {"id", "name"} of an ATT&CK entry, or null. */
 static void add_attack(cJSON *o, const char *k, const char *id, const char *name)
 {
@@ -669,6 +675,19 @@ static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t
 		cJSON_AddStringToObject(o, "known_sample", m->samples[t->sample].sha256);
 		cJSON_AddStringToObject(o, "known_path", m->samples[t->sample].path);
 		cJSON_AddItemToArray(ta, o);
+	}
+	cJSON *aa = cJSON_AddArrayToObject(root, "actors");
+	for (size_t i = 0; i < m->nactors; i++) {
+		const lineage_match_actor *x = &m->actors[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "actor", x->actor);
+		add_attack(o, "attack_group", x->group_id, x->group_name);
+		cJSON_AddNumberToObject(o, "confidence", round4(x->confidence));
+		cJSON *fl = cJSON_AddArrayToObject(o, "families");
+		for (size_t k = x->family; k < m->nfamilies; k++)
+			if (m->families[k].actor_rank == i)
+				cJSON_AddItemToArray(fl, cJSON_CreateString(family_label(m, &m->families[k])));
+		cJSON_AddItemToArray(aa, o);
 	}
 	cJSON *ca = cJSON_AddArrayToObject(root, "contradictions");
 	for (size_t i = 0; i < m->ncontradictions; i++) {

@@ -76,6 +76,11 @@ assert fam["Decoy"]["axes"]["artifacts"]["evidence"] <= 1.5, fam["Decoy"]
 c = [x for x in d["contradictions"] if x["axis"] == "artifacts"]
 assert c and c[0]["family"] == "Decoy" and c[0]["against"] == "Kin" and c[0]["false_flag"], d["contradictions"]
 assert any(t["axis"] == "artifacts" and t["kind"] == "material" for t in d["traits"] if t["family"] == "Decoy")
+# the actors, ranked: each with its families and their confidences summed
+a = d["actors"]
+assert a[0]["actor"] == "Test Actor" and a[0]["families"] == ["Kin"] and a[0]["attack_group"] is None, a
+assert abs(a[0]["confidence"] - fam["Kin"]["confidence"]) < 1e-3, a
+assert [x["actor"] for x in a] == ["Test Actor", "Other Actor"], a
 PY
 "$bin" match --db "$db" "$work/flag.exe" >"$work/f.txt" 2>&1
 grep -q "^  verdict   Kin (actor: Test Actor) (code score" "$work/f.txt" &&
