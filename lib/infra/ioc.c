@@ -1041,9 +1041,15 @@ static bool rec_url(const char *t, size_t n, size_t i, unsigned mode, ln_ioc *o,
 		pe++;
 	}
 	pe = der_tail(t, ae, pe);
-	/* trailing punctuation of the sentence around it, unbalanced closers */
+	/* trailing punctuation of the sentence around it, unbalanced closers;
+	 * a DER tail that the punctuation hid ("ca.crl0:::") after it */
 	for (;;) {
 		if (pe == ae) break;
+		size_t cut = der_tail(t, ae, pe);
+		if (cut != pe) {
+			pe = cut;
+			continue;
+		}
 		char c = t[pe - 1];
 		if (strchr(".,;:!?", c)) {
 			pe--;
