@@ -215,9 +215,10 @@ typedef struct lineage_match_actor {
 	size_t nfamilies;
 } lineage_match_actor;
 
-/** Open set: the verdict's family must be supported (lineage_match_family)
- *  and reach this confidence; below it the answer is "no known relative",
- *  the candidates still listed. */
+/** Open set: the verdict's family must be supported (lineage_match_family);
+ *  when the second family is supported too, the first needs this confidence,
+ *  else the answer is ambiguous (lineage_match.ambiguous), no verdict, the
+ *  candidates listed. */
 #define LINEAGE_VERDICT_CONFIDENCE 0.50
 /** An axis's score for another family at which it is called a contradiction. */
 #define LINEAGE_CONTRADICTION_SCORE 0.50
@@ -256,6 +257,9 @@ typedef struct lineage_match {
 	                                        NULL with none */
 	double confidence;                 /**< the verdict's confidence, or without one the
 	                                        probability that the query has no known relative */
+	int ambiguous;                     /**< no verdict although the first family is supported:
+	                                        the second is supported too and the first's confidence
+	                                        is under LINEAGE_VERDICT_CONFIDENCE */
 	const lineage_match_contradiction *contradictions;
 	size_t ncontradictions;
 	const lineage_match_actor *actors; /**< by confidence; families without an actor label left out */

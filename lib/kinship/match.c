@@ -11,6 +11,7 @@
 
 #include "../core/core.h"
 #include "../corpus/store.h"
+#include "sigsim.h"
 
 #define DEFAULT_MAX_HITS      2000
 #define MAX_EVIDENCE_FAMILIES 10
@@ -144,32 +145,13 @@ static int sample_index(matcher *m, int64_t id, uint32_t *out)
 	return ln_map_put(&m->sample_ix, (uint64_t)id, *out) ? 0 : LINEAGE_ENOMEM;
 }
 
-/* 1 when two signatures agree on distinctive content: at least half of
- * the read-only data (strings, tables) or of the constants, two features or
- * more on each side. Structure alone (sizes, imports, field offsets) is
- * shared by too much unrelated code to stand as kinship. */
-static bool distinctive_agreement(const lineage_function_sig *a, const lineage_function_sig *b)
-{
-	static const unsigned parts[] = {LINEAGE_SIG_DATA, LINEAGE_SIG_CONSTS};
-	for (size_t i = 0; i < 2; i++) {
-		unsigned p = parts[i];
-		if (a->nfeatures[p] < 2 || b->nfeatures[p] < 2) continue;
-		if (lineage_sig_part_similarity(a->part[p], b->part[p]) >= 0.5) return true;
-	}
-	return false;
-}
-
-/* The signature similarity of the query function and a stored one. */
+/* The signature similarity of the query function and a stored one
+ * (sigsim.h: 0 unless they agree on distinctive content). */
 static double sig_similarity(const lineage_function *q, const ln_hit *h)
 {
-	if (!h->sig || !h->minhash || !distinctive_agreement(&q->sig, h->sig)) return 0;
-	lineage_function k;
-	memset(&k, 0, sizeof(k));
-	k.ninsn = h->ninsn;
-	k.nblocks = h->nblocks;
-	memcpy(k.minhash, h->minhash, sizeof(k.minhash));
-	k.sig = *h->sig;
-	return lineage_function_similarity(q, &k);
+	ln_sigsim_fn a = {&q->sig, q->minhash, q->ninsn, q->nblocks};
+	ln_sigsim_fn b = {h->sig, h->minhash, h->ninsn, h->nblocks};
+	return ln_sigsim_similarity(&a, &b);
 }
 
 /* Keep a stored function met by the query function: exact, near (token
@@ -730,9 +712,9 @@ int lineage_axis_from_name(const char *name)
  * tie, never carry a family over the open-set threshold. */
 #define ARTIFACTS_CAP 1.5
 /* Platt scaling of the combined log-odds into a confidence, fitted on
- * bench/kinship's held-out queries (bench/calibrate.py). */
-#define CALIB_SCALE 1.0
-#define CALIB_BIAS  0.0
+ * the held-out queries of bench/attribution.sh (bench/attribution.py fits them). */
+#define CALIB_SCALE 2.63
+#define CALIB_BIAS  (-3.44)
 
 /* A trait axis's score (1 - prod(1 - w)) as additive evidence. */
 static double trait_evidence(double score, double threshold)
@@ -802,7 +784,13 @@ static bool axis_counts(const lineage_match_family *f, int axis, double code_thr
 static int decide(matcher *m, lineage_match *r, lineage_match_family *fams, const lineage_match_sample *pubs)
 {
 	size_t v = SIZE_MAX;
-	if (r->nfamilies && fams[0].supported) v = 0;
+	if (r->nfamilies && fams[0].supported) {
+		/* two supported families sharing the probability: no single answer */
+		if (fams[0].confidence < LINEAGE_VERDICT_CONFIDENCE && r->nfamilies > 1 && fams[1].supported)
+			r->ambiguous = 1;
+		else
+			v = 0;
+	}
 	if (v != SIZE_MAX) {
 		const lineage_match_family *f = &fams[v];
 		r->verdict = f->family[0] ? f->family : pubs[f->best_sample].sha256;

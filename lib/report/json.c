@@ -626,6 +626,7 @@ static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t
 	add_attack(v, "attack_group", vf ? vf->group_id : NULL, vf ? vf->group_name : NULL);
 	add_str_or_null(v, "axis", m->verdict_axis);
 	cJSON_AddNumberToObject(v, "confidence", round4(m->confidence));
+	cJSON_AddBoolToObject(v, "ambiguous", m->ambiguous);
 	cJSON_AddNumberToObject(v, "confidence_threshold", LINEAGE_VERDICT_CONFIDENCE);
 	cJSON_AddNumberToObject(v, "crypto_threshold", LINEAGE_CRYPTO_VERDICT_THRESHOLD);
 	cJSON_AddNumberToObject(v, "destruction_threshold", LINEAGE_DESTRUCTION_VERDICT_THRESHOLD);
