@@ -197,12 +197,12 @@ typedef struct lineage_match_trait {
  *  than the nearest candidate): artifacts saying one thing and code another
  *  is a possible false flag. */
 typedef struct lineage_match_contradiction {
-	int axis;       /**< LINEAGE_AXIS_*: the axis pointing elsewhere */
-	size_t family;  /**< the family it points at (index into lineage_match.families) */
-	size_t against; /**< the verdict's (or nearest candidate's) family */
-	double score;   /**< that axis's score for @c family */
+	int axis;             /**< LINEAGE_AXIS_*: the axis pointing elsewhere */
+	size_t family;        /**< the family it points at (index into lineage_match.families) */
+	size_t against;       /**< the verdict's (or nearest candidate's) family */
+	double score;         /**< that axis's score for @c family */
 	double against_score; /**< the same axis's score for @c against */
-	int false_flag; /**< artifacts (cheap to plant) against strong evidence */
+	int false_flag;       /**< artifacts (cheap to plant) against strong evidence */
 } lineage_match_contradiction;
 
 /** An actor: the families labelled with it (the same ATT&CK group through
@@ -247,17 +247,17 @@ typedef struct lineage_match {
 	size_t nsamples;
 	const lineage_match_evidence *evidence; /**< for each family: its functions, heaviest first */
 	size_t nevidence;
-	size_t functions;                  /**< query functions considered (>= LINEAGE_MIN_MATCH_INSNS) */
-	size_t library_functions;          /**< of those, marked as library code */
-	uint64_t query_insns;              /**< instructions of the non-library functions: the score's denominator */
-	double threshold;                  /**< the verdict threshold used */
-	const char *verdict;               /**< the family, or NULL: no known relative */
-	const char *verdict_axis;          /**< the axis with the most evidence for the verdict
+	size_t functions;         /**< query functions considered (>= LINEAGE_MIN_MATCH_INSNS) */
+	size_t library_functions; /**< of those, marked as library code */
+	uint64_t query_insns;     /**< instructions of the non-library functions: the score's denominator */
+	double threshold;         /**< the verdict threshold used */
+	const char *verdict;      /**< the family, or NULL: no known relative */
+	const char *verdict_axis; /**< the axis with the most evidence for the verdict
 	                                        ("code", "crypto", "destruction", "infrastructure");
 	                                        NULL with none */
-	double confidence;                 /**< the verdict's confidence, or without one the
+	double confidence;        /**< the verdict's confidence, or without one the
 	                                        probability that the query has no known relative */
-	int ambiguous;                     /**< no verdict although the first family is supported:
+	int ambiguous;            /**< no verdict although the first family is supported:
 	                                        the second is supported too and the first's confidence
 	                                        is under LINEAGE_VERDICT_CONFIDENCE */
 	const lineage_match_contradiction *contradictions;

@@ -58,8 +58,8 @@ static void pe_traits(art *t, const lineage_binary *b)
 	char tok[600], det[700], folded[520];
 	if (pe->rich_hash[0]) {
 		snprintf(tok, sizeof(tok), "artifacts:rich:%s", pe->rich_hash);
-		snprintf(det, sizeof(det), "Rich header %s (%zu tool entries): the same toolchain and objects", pe->rich_hash,
-		         pe->nrich);
+		snprintf(det, sizeof(det), "Rich header %s (%zu tool entries): the same toolchain and objects",
+		         pe->rich_hash, pe->nrich);
 		put(t, LINEAGE_TRAIT_BUILD, tok, det);
 	}
 	if (pe->pdb_path && pe->pdb_path[0]) {

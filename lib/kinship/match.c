@@ -688,8 +688,7 @@ static int cmp_trait_ev(const void *x, const void *y)
 
 /* ---- The combined verdict (docs/attribution.md) ----------------------- */
 
-static const char *const axis_names[LINEAGE_NAXES] = {"code", "crypto", "destruction", "infrastructure",
-                                                      "artifacts"};
+static const char *const axis_names[LINEAGE_NAXES] = {"code", "crypto", "destruction", "infrastructure", "artifacts"};
 
 const char *lineage_axis_name(int axis)
 {
@@ -846,7 +845,7 @@ static int rank_actors(matcher *m, lineage_match *r, lineage_match_family *fams)
 {
 	size_t nf = r->nfamilies, n = 0;
 	lineage_match_actor *a = ln_arena_alloc(m->arena, (nf + 1) * sizeof(*a));
-	size_t *slot = ln_calloc(nf + 1, sizeof(size_t)); /* a family's actor before sorting */
+	size_t *slot = ln_calloc(nf + 1, sizeof(size_t));  /* a family's actor before sorting */
 	size_t *moved = ln_calloc(nf + 1, sizeof(size_t)); /* an actor's place after sorting */
 	if (!a || !slot || !moved) {
 		ln_free(slot);

@@ -330,8 +330,8 @@ static void test_combined_model(void **state)
 		const lineage_match_family *k = &m->families[0];
 		if (!pass) { /* all axes: code decides */
 			assert_string_equal(k->family, "Kin");
-			assert_float_equal(k->axis_evidence[LINEAGE_AXIS_CODE], 4.0 * k->score / LINEAGE_VERDICT_THRESHOLD,
-			                   1e-9);
+			assert_float_equal(k->axis_evidence[LINEAGE_AXIS_CODE],
+			                   4.0 * k->score / LINEAGE_VERDICT_THRESHOLD, 1e-9);
 			assert_non_null(m->verdict);
 			assert_string_equal(m->verdict_axis, "code");
 			assert_float_equal(m->confidence, k->confidence, 1e-12);
@@ -362,11 +362,12 @@ static void test_artifacts_traits(void **state)
 	static const struct {
 		const char *path, *prefix;
 		unsigned kind;
-	} want[] = {{"/usr/lib/gcc/x86_64-w64-mingw32/12-win32/libgomp-1.dll", "artifacts:exportname:libgomp-1.dll",
-	             LINEAGE_TRAIT_VARIANT},
-	            {"/usr/lib/gcc/x86_64-w64-mingw32/12-win32/libgomp-1.dll", "artifacts:imphash:", LINEAGE_TRAIT_BUILD},
-	            {"/lib/x86_64-linux-gnu/libz.so.1", "artifacts:buildid:", LINEAGE_TRAIT_MATERIAL},
-	            {"/lib/x86_64-linux-gnu/libz.so.1", "artifacts:sections:.note.gnu.build-id,", LINEAGE_TRAIT_COMMON}};
+	} want[] = {
+	        {"/usr/lib/gcc/x86_64-w64-mingw32/12-win32/libgomp-1.dll", "artifacts:exportname:libgomp-1.dll",
+	         LINEAGE_TRAIT_VARIANT},
+	        {"/usr/lib/gcc/x86_64-w64-mingw32/12-win32/libgomp-1.dll", "artifacts:imphash:", LINEAGE_TRAIT_BUILD},
+	        {"/lib/x86_64-linux-gnu/libz.so.1", "artifacts:buildid:", LINEAGE_TRAIT_MATERIAL},
+	        {"/lib/x86_64-linux-gnu/libz.so.1", "artifacts:sections:.note.gnu.build-id,", LINEAGE_TRAIT_COMMON}};
 	for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
 		lineage_sample *s;
 		assert_int_equal(lineage_sample_load_file(&s, ctx, want[w].path), 0);
@@ -380,7 +381,8 @@ static void test_artifacts_traits(void **state)
 			assert_int_equal(t[i].kind, want[w].kind);
 			const lineage_binary *b = lineage_sample_binary(s);
 			if (strstr(want[w].prefix, "imphash"))
-				assert_string_equal(t[i].token + strlen(want[w].prefix), lineage_sample_hashes(s)->imphash);
+				assert_string_equal(t[i].token + strlen(want[w].prefix),
+				                    lineage_sample_hashes(s)->imphash);
 			if (strstr(want[w].prefix, "buildid"))
 				assert_string_equal(t[i].token + strlen(want[w].prefix), b->elf.build_id);
 		}
@@ -401,12 +403,9 @@ static void test_artifacts_traits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_verdict_and_evidence),
-	        cmocka_unit_test(test_weights_fall_with_families),
-	        cmocka_unit_test(test_library_samples),
-	        cmocka_unit_test(test_empty_corpus),
-	        cmocka_unit_test(test_combined_model),
-	        cmocka_unit_test(test_artifacts_traits),
+	        cmocka_unit_test(test_verdict_and_evidence), cmocka_unit_test(test_weights_fall_with_families),
+	        cmocka_unit_test(test_library_samples),      cmocka_unit_test(test_empty_corpus),
+	        cmocka_unit_test(test_combined_model),       cmocka_unit_test(test_artifacts_traits),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
