@@ -44,5 +44,7 @@ int cmd_compare(int argc, char **argv);
 int cmd_match(int argc, char **argv);
 int cmd_import_iocs(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_yara(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
 
 #endif

@@ -16,7 +16,11 @@ static void usage(FILE *f)
 	           "                      infrastructure and feeds): verdict and evidence\n"
 	           "  import-iocs FILE... store threat-intelligence feeds (STIX 2.1, MISP, CSV) in the corpus\n"
 	           "  export --stix       the corpus as a STIX 2.1 bundle\n"
+	           "  cluster             group the corpus's unlabeled samples into candidate families by shared\n"
+	           "                      code, library code discounted, with the evidence of each group\n"
 	           "  compare A B         the functions two files share, paired, with a score (no corpus needed)\n"
+	           "  yara FAMILY         a YARA rule from code only the family's samples have, verified against\n"
+	           "                      the corpus (and --verify files): recall and false positives\n"
 	           "  version             print the version\n\n"
 	           "Run 'lineage <command> --help' for a command's options. Manual: docs/cli/.\n");
 }
@@ -35,6 +39,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "match")) return cmd_match(argc - 1, argv + 1);
 	if (!strcmp(cmd, "import-iocs")) return cmd_import_iocs(argc - 1, argv + 1);
 	if (!strcmp(cmd, "export")) return cmd_export(argc - 1, argv + 1);
+	if (!strcmp(cmd, "yara")) return cmd_yara(argc - 1, argv + 1);
+	if (!strcmp(cmd, "cluster")) return cmd_cluster(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("lineage %s\n", lineage_version());
 		return CLI_EXIT_OK;

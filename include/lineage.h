@@ -18,6 +18,8 @@
 #include "lineage/report.h"
 #include "lineage/corpus.h"
 #include "lineage/kinship.h"
+#include "lineage/cluster.h"
 #include "lineage/infra.h"
+#include "lineage/yara.h"
 
 #endif

@@ -899,6 +899,40 @@ static int sq_each_trait(ln_store *s, const char *prefix,
 	return rc == SQLITE_DONE ? 0 : fail(s, LINEAGE_EDB, "query");
 }
 
+static int sq_each_function(ln_store *s, int64_t sample, int (*cb)(const ln_hit *, uint64_t exact_hash, void *),
+                            void *arg)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT id, sample, address, ninsn, flags, name, minhash, nblocks, sig, exact_hash"
+	                       " FROM functions WHERE sample = ?1 ORDER BY address",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return fail(s, LINEAGE_EDB, "query");
+	sqlite3_bind_int64(st, 1, sample);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *blob = sqlite3_column_blob(st, 6);
+		bool mh_ok = blob && sqlite3_column_bytes(st, 6) == LINEAGE_MINHASH_K * (int)sizeof(uint32_t);
+		ln_hit h = {
+		        .function = sqlite3_column_int64(st, 0),
+		        .sample = sqlite3_column_int64(st, 1),
+		        .address = (uint64_t)sqlite3_column_int64(st, 2),
+		        .ninsn = (uint32_t)sqlite3_column_int(st, 3),
+		        .flags = (uint32_t)sqlite3_column_int(st, 4),
+		        .name = (const char *)sqlite3_column_text(st, 5),
+		        .minhash = mh_ok ? blob : NULL,
+		        .nblocks = (uint32_t)sqlite3_column_int(st, 7),
+		        .sig = sqlite3_column_bytes(st, 8) == (int)sizeof(lineage_function_sig)
+		                       ? sqlite3_column_blob(st, 8)
+		                       : NULL,
+		};
+		if ((ret = cb(&h, (uint64_t)sqlite3_column_int64(st, 9), arg)) != 0) break;
+	}
+	sqlite3_finalize(st);
+	if (ret) return ret;
+	return rc == SQLITE_DONE ? 0 : fail(s, LINEAGE_EDB, "query");
+}
+
 static const char *sq_errmsg(ln_store *s)
 {
 	return s->err;
@@ -935,4 +969,5 @@ const ln_store_ops ln_store_sqlite = {
         .find_ioc = sq_find_ioc,
         .each_trait = sq_each_trait,
         .errmsg = sq_errmsg,
+        .each_function = sq_each_function,
 };

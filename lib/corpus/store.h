@@ -91,6 +91,10 @@ typedef struct ln_store_ops {
 	int (*find_ioc)(ln_store *s, const char *value, int (*cb)(const lineage_feed_ioc *, void *), void *arg);
 	/* the backend's last error message */
 	const char *(*errmsg)(ln_store *s);
+	/* the functions of one sample, by address, each with its exact hash
+	 * (lib/kinship/cluster.c walks the corpus sample by sample) */
+	int (*each_function)(ln_store *s, int64_t sample, int (*cb)(const ln_hit *, uint64_t exact_hash, void *),
+	                     void *arg);
 } ln_store_ops;
 
 extern const ln_store_ops ln_store_sqlite;

@@ -340,13 +340,19 @@ int lineage_runtime_name(const char *name)
 	                                     "__x86_indirect_thunk",
 	                                     "__tls_",
 	                                     "_tls_",
-	                                     "__libc_start"};
+	                                     "__libc_start",
+	                                     "__pformat_", /* mingw-w64's printf */
+	                                     "__gdtoa",
+	                                     "__strtodg"};
 	/* i686 PE symbols carry one more leading underscore */
 	for (int pass = 0; pass < 2; pass++, name++) {
 		for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
 			if (!strcmp(name, exact[i])) return 1;
 		for (size_t i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++)
 			if (!strncmp(name, prefix[i], strlen(prefix[i]))) return 1;
+		/* mingw-w64's gdtoa (number conversions): __d2b_D2A, __Balloc_D2A... */
+		size_t n = strlen(name);
+		if (n > 6 && name[0] == '_' && !strcmp(name + n - 4, "_D2A")) return 1;
 		if (name[0] != '_') break;
 	}
 	return 0;
