@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -15,6 +16,8 @@ typedef struct match_opts {
 	bool json, pretty, all, defang;
 	size_t nfiles, related;
 	int db_failed;
+	const char *html; /* --html PATH: the page, or the folder of pages (html_dir) */
+	bool html_dir;
 } match_opts;
 
 static void usage(FILE *f)
@@ -28,6 +31,8 @@ static void usage(FILE *f)
 	        "  --near T           near-duplicate threshold on the estimated Jaccard similarity (default %.2f)\n"
 	        "  --all              every matched function as evidence (default: the 10 heaviest per family)\n"
 	        "  --defang           write network indicators defanged (hxxp://c2[.]example[.]net)\n"
+	        "  --html PATH        also write a self-contained HTML report: PATH is the page for one file,\n"
+	        "                     a folder of <sha256>.html pages for several files or a folder\n"
 	        "  --axes LIST        the evidence axes that count, comma-separated: code, crypto, destruction,\n"
 	        "                     infrastructure, artifacts (default: all)\n"
 	        "  --exclude-self     leave a file's own stored copy out (match a corpus member against the rest)\n"
@@ -156,6 +161,12 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 		printf("  verdict   %s (no axis alone, the axes together: log-odds %+.1f >= 0; confidence %.2f)\n",
 		       who(m, vfam, name, sizeof(name)), vfam->evidence - vfam->axis_evidence[LINEAGE_AXIS_ARTIFACTS],
 		       m->confidence);
+	} else if (m->ambiguous) {
+		printf("  verdict   no known relative: ambiguous (%s, confidence %.2f < %.2f", family_name(m, vfam),
+		       vfam->confidence, LINEAGE_VERDICT_CONFIDENCE);
+		for (size_t i = 1; i < m->nfamilies && i < 3; i++)
+			printf(", %s %.2f", family_name(m, &m->families[i]), m->families[i].confidence);
+		printf(")\n");
 	} else if (m->nfamilies) {
 		printf("  verdict   no known relative (probability %.2f; nearest: %s, confidence %.2f: the strong axes "
 		       "give log-odds %+.1f < 0)\n",
@@ -167,7 +178,8 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 	if (vfam) { /* the evidence for the verdict, or the nearest candidate, axis by axis */
 		printf("  axes      %s:", family_name(m, vfam));
 		for (int a = 0; a < LINEAGE_NAXES; a++) {
-			double t2, v = a == LINEAGE_AXIS_CODE ? vfam->score : axis_score(vfam, lineage_axis_name(a), &t2);
+			double t2,
+			        v = a == LINEAGE_AXIS_CODE ? vfam->score : axis_score(vfam, lineage_axis_name(a), &t2);
 			printf(" %s %.3f", lineage_axis_name(a), v);
 			if (vfam->axis_evidence[a] > 0) printf(" (%+.1f)", vfam->axis_evidence[a]);
 		}
@@ -188,10 +200,17 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 		       "destr.", "infra.", "artif.", "samples", "functions", "exact");
 	for (size_t i = 0; i < nf; i++) {
 		const lineage_match_family *f = &m->families[i];
-		printf("    %zu. %-32.32s %6.3f %6.3f %7.3f %7.3f %7.3f %7.3f %8zu %9zu %6zu\n", i + 1, family_name(m, f),
-		       f->confidence, f->score, f->crypto_score, f->destruction_score, f->infrastructure_score,
-		       f->artifacts_score, f->nsamples, f->nfunctions, f->nexact);
+		printf("    %zu. %-32.32s %6.3f %6.3f %7.3f %7.3f %7.3f %7.3f %8zu %9zu %6zu\n", i + 1,
+		       family_name(m, f), f->confidence, f->score, f->crypto_score, f->destruction_score,
+		       f->infrastructure_score, f->artifacts_score, f->nsamples, f->nfunctions, f->nexact);
 	}
+	for (size_t i = 0; i < m->nactors && i < 3; i++) {
+		const lineage_match_actor *x = &m->actors[i];
+		printf("%s %s", i ? "," : "  actors   ", x->actor);
+		if (x->group_id) printf(" [%s %s]", x->group_id, x->group_name ? x->group_name : "");
+		printf(" %.2f (%zu famil%s)", x->confidence, x->nfamilies, x->nfamilies == 1 ? "y" : "ies");
+	}
+	if (m->nactors) printf("\n");
 	/* the traits shared with the verdict's (or the nearest) family, per axis */
 	static const char *const axes[] = {"crypto", "destruction", "infrastructure", "artifacts"};
 	static const char *const axis_labels[] = {"crypto", "destruct.", "infra.", "artifacts"};
@@ -245,6 +264,49 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 	if (shown < total) printf("    ... %zu more (--all)\n", total - shown);
 }
 
+/* --html: PATH is a folder of pages (made when missing) with several files, a
+ * folder among them, or when it is a folder already; else the one page. */
+static bool html_prepare(match_opts *o, char **paths, int n)
+{
+	struct stat st;
+	if (!o->html) return true;
+	o->html_dir = n > 1 || (stat(paths[0], &st) == 0 && S_ISDIR(st.st_mode)) ||
+	              (stat(o->html, &st) == 0 && S_ISDIR(st.st_mode));
+	if (!o->html_dir || mkdir(o->html, 0777) == 0) return true;
+	int e = errno;
+	if (e == EEXIST && stat(o->html, &st) == 0 && S_ISDIR(st.st_mode)) return true;
+	cli_error("%s: cannot make the report folder: %s", o->html, strerror(e));
+	return false;
+}
+
+/* The HTML report of one file; "report: PATH" on stderr, so that stdout
+ * keeps the text or the JSON. Returns 1 on failure (reported). */
+static int write_html(const match_opts *o, const lineage_sample *s, const lineage_match *m)
+{
+	char path[4096], *page = NULL;
+	int n = o->html_dir ? snprintf(path, sizeof(path), "%s/%s.html", o->html, lineage_sample_hashes(s)->sha256)
+	                    : snprintf(path, sizeof(path), "%s", o->html);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		cli_error("%s: report path too long", o->html);
+		return 1;
+	}
+	if (lineage_report_match_html(&page, o->ctx, s, m, o->defang ? LINEAGE_REPORT_DEFANG : 0) != 0) {
+		cli_error("%s: out of memory writing the HTML report", lineage_sample_binary(s)->path);
+		return 1;
+	}
+	size_t len = strlen(page);
+	FILE *f = fopen(path, "w");
+	int bad = !f || fwrite(page, 1, len, f) != len, e = errno;
+	if (f && fclose(f) != 0 && !bad) bad = 1, e = errno;
+	free(page);
+	if (bad) {
+		cli_error("%s: cannot write the HTML report: %s", path, strerror(e));
+		return 1;
+	}
+	fprintf(stderr, "report: %s\n", path);
+	return 0;
+}
+
 static int match_one(const char *path, const char *err, void *arg)
 {
 	match_opts *o = arg;
@@ -276,6 +338,7 @@ static int match_one(const char *path, const char *err, void *arg)
 		print_text(s, m, o->all, o->defang);
 	}
 	fflush(stdout);
+	if (o->html && write_html(o, s, m)) rc = 1;
 	lineage_match_free(m);
 	lineage_sample_free(s);
 	return rc != 0;
@@ -309,7 +372,8 @@ static bool parse_axes(const char *arg, unsigned *out)
 			a = !strcmp(name, "all") ? LINEAGE_NAXES : lineage_axis_from_name(name);
 		}
 		if (a < 0) {
-			cli_error("match: --axes: unknown axis '%.*s' (code, crypto, destruction, infrastructure, artifacts, "
+			cli_error("match: --axes: unknown axis '%.*s' (code, crypto, destruction, infrastructure, "
+			          "artifacts, "
 			          "all)",
 			          (int)n, p);
 			return false;
@@ -338,6 +402,7 @@ int cmd_match(int argc, char **argv)
 	        {"rules", required_argument, 0, 'R'},
 	        {"defang", no_argument, 0, 'D'},
 	        {"axes", required_argument, 0, 'a'},
+	        {"html", required_argument, 0, 'H'},
 	        {"help", no_argument, 0, 'h'},
 	        {0, 0, 0, 0},
 	};
@@ -354,6 +419,7 @@ int cmd_match(int argc, char **argv)
 		case 'X': o.mo.exclude_self = 1; break;
 		case 'R': rules_dir = optarg; break;
 		case 'D': o.defang = true; break;
+		case 'H': o.html = optarg; break;
 		case 't':
 			if (!parse_unit("--threshold", optarg, &o.mo.verdict_threshold)) return CLI_EXIT_USAGE;
 			break;
@@ -372,6 +438,7 @@ int cmd_match(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
+	if (!html_prepare(&o, argv + optind, argc - optind)) return CLI_EXIT_INPUT;
 	if (lineage_ctx_new(&o.ctx) != 0) return CLI_EXIT_INTERNAL;
 	lineage_rules *rules = NULL;
 	if (!cli_rules(o.ctx, rules_dir, &rules)) {

@@ -42,6 +42,30 @@ LINEAGE_API int lineage_report_scan_json(char **out, const lineage_sample *s, ui
 LINEAGE_API int lineage_report_match_json(char **out, const lineage_sample *s, const lineage_match *m,
                                           size_t max_evidence, uint32_t flags);
 
+/**
+ * The match of one sample as one self-contained HTML page (docs/cli/match.md,
+ * "HTML report"): the file, the verdict, the contradictions, the families
+ * with each axis's score and evidence, a table per axis (matched functions,
+ * shared traits, feed entries), an inline SVG graph of the nearest families
+ * and samples, and the top family's heaviest matched functions side by side
+ * (normalized instructions of both, identical lines highlighted). Every claim
+ * links (#anchors) to the rows that support it. No script, no network access,
+ * no external resource; every text taken from the sample or the corpus is
+ * escaped. LINEAGE_REPORT_DEFANG defangs network indicators.
+ *
+ * The known functions are read again from the files at the stored paths
+ * (`lineage_match_sample.path`), analysed with LINEAGE_ANALYZE_CODE; a file
+ * that is gone, unreadable or changed (another sha256) is said so in the
+ * page, not an error.
+ * @param[out] out a NUL-terminated malloc'd string, freed by the caller with free().
+ * @param ctx for loading the known samples; NULL: the known side is not shown.
+ * @param q the query, analysed with at least LINEAGE_ANALYZE_CODE and LINEAGE_ANALYZE_HASHES.
+ * @param m its match (lineage_corpus_match()).
+ * @return 0 or LINEAGE_ENOMEM.
+ */
+LINEAGE_API int lineage_report_match_html(char **out, lineage_ctx *ctx, const lineage_sample *q, const lineage_match *m,
+                                          uint32_t flags);
+
 #ifdef __cplusplus
 }
 #endif
