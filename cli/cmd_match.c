@@ -207,7 +207,10 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 	for (size_t i = 0; i < m->nactors && i < 3; i++) {
 		const lineage_match_actor *x = &m->actors[i];
 		printf("%s %s", i ? "," : "  actors   ", x->actor);
-		if (x->group_id) printf(" [%s %s]", x->group_id, x->group_name ? x->group_name : "");
+		if (x->group_id && x->group_name && strcmp(x->group_name, x->actor))
+			printf(" [%s %s]", x->group_id, x->group_name);
+		else if (x->group_id)
+			printf(" [%s]", x->group_id);
 		printf(" %.2f (%zu famil%s)", x->confidence, x->nfamilies, x->nfamilies == 1 ? "y" : "ies");
 	}
 	if (m->nactors) printf("\n");

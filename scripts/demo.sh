@@ -27,9 +27,18 @@ run build/lineage add -q --db "$db" --family libquadmath $w64/12-win32/libquadma
 	$w32/12-win32/libquadmath-0.dll
 run build/lineage add -q --db "$db" --family libssp $w64/12-win32/libssp-0.dll
 run build/lineage corpus --db "$db" families
-run build/lineage match --db "$db" /usr/bin/dir /usr/bin/install $w64/12-posix/libgomp-1.dll \
-	$w64/12-posix/libquadmath-0.dll /usr/lib/x86_64-linux-gnu/libz.so.1 /usr/bin/dash \
+# the whole answer per file: the verdict with its confidence, each axis's score and evidence, the
+# contradictions, the ranked families and actors, the evidence; one HTML report per file
+rm -rf build/demo-reports
+run build/lineage match --db "$db" --html build/demo-reports /usr/bin/dir /usr/bin/install \
+	$w64/12-posix/libgomp-1.dll $w64/12-posix/libquadmath-0.dll /usr/lib/x86_64-linux-gnu/libz.so.1 /usr/bin/dash \
 	/usr/x86_64-w64-mingw32/lib/libwinpthread-1.dll
+
+# a YARA rule for a family, from code only its samples have, verified against the corpus and other
+# mingw-w64 files; then libyara's own command on the held-out posix-thread-model build of the DLL
+run build/lineage yara --db "$db" -o build/demo-libgomp.yar libgomp --verify /usr/x86_64-w64-mingw32/lib \
+	$w64/12-win32/libssp-0.dll $w32/12-win32/libssp-0.dll
+run yara -s build/demo-libgomp.yar $w64/12-posix/libgomp-1.dll
 
 # the crypto axis on a real program: which algorithms cksum carries, where, and how each was recognized
 echo "\$ build/lineage scan /usr/bin/cksum   (the crypto lines)"
