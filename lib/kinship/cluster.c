@@ -240,14 +240,24 @@ static int collect_id(int64_t function, void *arg)
 	return 0;
 }
 
+/* A stored function read: its name copied into the arena here, while the
+ * row is valid. */
+typedef struct stored_read {
+	cstored *c;
+	ln_arena *arena;
+	bool oom;
+} stored_read;
+
 static int keep_stored(const ln_hit *h, void *arg)
 {
-	cstored *c = arg;
+	stored_read *r = arg;
+	cstored *c = r->c;
 	c->sample = h->sample;
 	c->address = h->address;
 	c->ninsn = h->ninsn;
 	c->nblocks = h->nblocks;
-	c->name = h->name; /* copied by the caller */
+	c->name = h->name ? ln_arena_strdup(r->arena, h->name) : NULL;
+	if (h->name && !c->name) r->oom = true;
 	c->has_mh = h->minhash != NULL;
 	if (h->minhash) memcpy(c->minhash, h->minhash, sizeof(c->minhash));
 	c->has_sig = h->sig != NULL;
@@ -267,11 +277,12 @@ static int stored(clusterer *k, int64_t function, cstored *out, bool *found)
 	memset(out, 0, sizeof(*out));
 	out->sample = -1;
 	k->rows++;
-	int rc = k->ops->get_function(k->st, function, keep_stored, out);
+	stored_read rd = {out, k->arena, false};
+	int rc = k->ops->get_function(k->st, function, keep_stored, &rd);
 	if (rc) return rc;
+	if (rd.oom) return LINEAGE_ENOMEM;
 	*found = out->sample >= 0;
 	if (!*found) return 0;
-	if (out->name && !(out->name = ln_arena_strdup(k->arena, out->name))) return LINEAGE_ENOMEM;
 	if (k->cache.len >= MAX_CACHED) return 0;
 	cstored *c = ln_vec_push(&k->cache);
 	if (!c) return LINEAGE_ENOMEM;
