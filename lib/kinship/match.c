@@ -718,8 +718,8 @@ int lineage_axis_from_name(const char *name)
 #define ARTIFACTS_CAP 1.5
 /* Platt scaling of the combined log-odds into a confidence, fitted on
  * the held-out queries of bench/attribution.sh (bench/attribution.py fits them). */
-#define CALIB_SCALE 2.63
-#define CALIB_BIAS  (-3.44)
+#define CALIB_SCALE 1.15
+#define CALIB_BIAS  0.0
 
 /* A trait axis's score (1 - prod(1 - w)) as additive evidence. */
 static double trait_evidence(double score, double threshold)
