@@ -49,29 +49,6 @@ static const char *family_name(const lineage_match *m, const lineage_match_famil
 	return f->family[0] ? f->family : m->samples[f->best_sample].sha256;
 }
 
-/* A family's score on a trait axis, and that axis's verdict threshold. */
-static double axis_score(const lineage_match_family *f, const char *axis, double *threshold)
-{
-	if (!strcmp(axis, "crypto")) {
-		*threshold = LINEAGE_CRYPTO_VERDICT_THRESHOLD;
-		return f->crypto_score;
-	}
-	if (!strcmp(axis, "destruction")) {
-		*threshold = LINEAGE_DESTRUCTION_VERDICT_THRESHOLD;
-		return f->destruction_score;
-	}
-	if (!strcmp(axis, "artifacts")) {
-		*threshold = 1; /* never decides */
-		return f->artifacts_score;
-	}
-	if (!strcmp(axis, "code")) {
-		*threshold = LINEAGE_VERDICT_THRESHOLD;
-		return f->score;
-	}
-	*threshold = LINEAGE_INFRA_VERDICT_THRESHOLD;
-	return f->infrastructure_score;
-}
-
 /* An infrastructure trait's detail with its value defanged: the token
  * ("infra:TYPE:VALUE") says what to defang, wherever the detail writes it. */
 static const char *defang_detail(const char *token, const char *detail, char *buf, size_t cap)
@@ -147,7 +124,11 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 		}
 	const lineage_match_family *vfam = m->nfamilies ? &m->families[vf] : NULL;
 	double thr = 0, sc = 0;
-	if (m->verdict) sc = axis_score(vfam, m->verdict_axis, &thr);
+	if (m->verdict) {
+		int a = lineage_axis_from_name(m->verdict_axis);
+		sc = lineage_match_axis_score(vfam, a);
+		thr = lineage_match_axis_threshold(m, a);
+	}
 	if (m->verdict && strcmp(m->verdict_axis, "code") && sc >= thr) {
 		printf("  verdict   %s (%s score %.3f >= %.2f: %zu traits shared, code score %.3f; confidence %.2f)\n",
 		       who(m, vfam, name, sizeof(name)), m->verdict_axis, sc, thr, vfam->ntraits, vfam->score,
@@ -178,8 +159,7 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 	if (vfam) { /* the evidence for the verdict, or the nearest candidate, axis by axis */
 		printf("  axes      %s:", family_name(m, vfam));
 		for (int a = 0; a < LINEAGE_NAXES; a++) {
-			double t2,
-			        v = a == LINEAGE_AXIS_CODE ? vfam->score : axis_score(vfam, lineage_axis_name(a), &t2);
+			double v = lineage_match_axis_score(vfam, a);
 			printf(" %s %.3f", lineage_axis_name(a), v);
 			if (vfam->axis_evidence[a] > 0) printf(" (%+.1f)", vfam->axis_evidence[a]);
 		}

@@ -289,6 +289,14 @@ LINEAGE_API int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lin
                                      const lineage_match_options *opt);
 LINEAGE_API void lineage_match_free(lineage_match *m);
 
+/** A family's score on an axis (LINEAGE_AXIS_*): its code score, crypto_score,
+ *  destruction_score, infrastructure_score or artifacts_score. */
+LINEAGE_API double lineage_match_axis_score(const lineage_match_family *f, int axis);
+/** The score at which an axis alone supports a verdict (the code threshold
+ *  used by @p m for code, 0.50 for the trait axes); 1 for artifacts, which
+ *  never decide. */
+LINEAGE_API double lineage_match_axis_threshold(const lineage_match *m, int axis);
+
 /** 1 when @p name is a compiler-runtime function (CRT startup, stack
  *  protector, TLS callbacks...): never evidence of kinship. */
 LINEAGE_API int lineage_runtime_name(const char *name);

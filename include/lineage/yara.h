@@ -142,8 +142,10 @@ typedef struct lineage_yara_rule {
  *         gone, or no code unique to the family survived verification);
  *         LINEAGE_EINVAL for bad options; LINEAGE_EDB; LINEAGE_ENOMEM. The
  *         context holds the message.
- * Not thread safe with other users of libyara's global state in the same
- * process while it initializes (yr_initialize).
+ * libyara's global state is taken and given back under the same lock as the
+ * rule set's (lineage_rules_load): safe beside other lineage threads; a
+ * caller that also uses libyara directly must not call yr_finalize while this
+ * runs.
  */
 LINEAGE_API int lineage_yara_generate(lineage_yara_rule **out, lineage_corpus *c, lineage_ctx *ctx, const char *family,
                                       const lineage_yara_options *opt);

@@ -662,6 +662,26 @@ static int sq_each_sample(ln_store *s, const char *family, int (*cb)(const linea
 	return rc == SQLITE_DONE ? 0 : fail(s, LINEAGE_EDB, "list");
 }
 
+/* A row of (id, sample, address, ninsn, flags, name, minhash, nblocks, sig):
+ * pointers valid until the next step. */
+static void hit_row(sqlite3_stmt *st, ln_hit *h)
+{
+	const void *blob = sqlite3_column_blob(st, 6);
+	bool mh_ok = blob && sqlite3_column_bytes(st, 6) == LINEAGE_MINHASH_K * (int)sizeof(uint32_t);
+	*h = (ln_hit){
+	        .function = sqlite3_column_int64(st, 0),
+	        .sample = sqlite3_column_int64(st, 1),
+	        .address = (uint64_t)sqlite3_column_int64(st, 2),
+	        .ninsn = (uint32_t)sqlite3_column_int(st, 3),
+	        .flags = (uint32_t)sqlite3_column_int(st, 4),
+	        .name = (const char *)sqlite3_column_text(st, 5),
+	        .minhash = mh_ok ? blob : NULL,
+	        .nblocks = (uint32_t)sqlite3_column_int(st, 7),
+	        .sig = sqlite3_column_bytes(st, 8) == (int)sizeof(lineage_function_sig) ? sqlite3_column_blob(st, 8)
+	                                                                                : NULL,
+	};
+}
+
 /* Rows of (id, sample, address, ninsn, flags, name, minhash), at most cap. */
 static int hits(ln_store *s, sqlite3_stmt *st, uint64_t key, size_t cap, int (*cb)(const ln_hit *, void *), void *arg)
 {
@@ -669,21 +689,8 @@ static int hits(ln_store *s, sqlite3_stmt *st, uint64_t key, size_t cap, int (*c
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)(cap ? cap : INT64_MAX));
 	int rc, ret = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const void *blob = sqlite3_column_blob(st, 6);
-		bool mh_ok = blob && sqlite3_column_bytes(st, 6) == LINEAGE_MINHASH_K * (int)sizeof(uint32_t);
-		ln_hit h = {
-		        .function = sqlite3_column_int64(st, 0),
-		        .sample = sqlite3_column_int64(st, 1),
-		        .address = (uint64_t)sqlite3_column_int64(st, 2),
-		        .ninsn = (uint32_t)sqlite3_column_int(st, 3),
-		        .flags = (uint32_t)sqlite3_column_int(st, 4),
-		        .name = (const char *)sqlite3_column_text(st, 5),
-		        .minhash = mh_ok ? blob : NULL,
-		        .nblocks = (uint32_t)sqlite3_column_int(st, 7),
-		        .sig = sqlite3_column_bytes(st, 8) == (int)sizeof(lineage_function_sig)
-		                       ? sqlite3_column_blob(st, 8)
-		                       : NULL,
-		};
+		ln_hit h;
+		hit_row(st, &h);
 		if ((ret = cb(&h, arg)) != 0) break;
 	}
 	sqlite3_reset(st);
@@ -911,21 +918,8 @@ static int sq_each_function(ln_store *s, int64_t sample, int (*cb)(const ln_hit 
 	sqlite3_bind_int64(st, 1, sample);
 	int rc, ret = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const void *blob = sqlite3_column_blob(st, 6);
-		bool mh_ok = blob && sqlite3_column_bytes(st, 6) == LINEAGE_MINHASH_K * (int)sizeof(uint32_t);
-		ln_hit h = {
-		        .function = sqlite3_column_int64(st, 0),
-		        .sample = sqlite3_column_int64(st, 1),
-		        .address = (uint64_t)sqlite3_column_int64(st, 2),
-		        .ninsn = (uint32_t)sqlite3_column_int(st, 3),
-		        .flags = (uint32_t)sqlite3_column_int(st, 4),
-		        .name = (const char *)sqlite3_column_text(st, 5),
-		        .minhash = mh_ok ? blob : NULL,
-		        .nblocks = (uint32_t)sqlite3_column_int(st, 7),
-		        .sig = sqlite3_column_bytes(st, 8) == (int)sizeof(lineage_function_sig)
-		                       ? sqlite3_column_blob(st, 8)
-		                       : NULL,
-		};
+		ln_hit h;
+		hit_row(st, &h);
 		if ((ret = cb(&h, (uint64_t)sqlite3_column_int64(st, 9), arg)) != 0) break;
 	}
 	sqlite3_finalize(st);

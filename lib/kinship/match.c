@@ -728,7 +728,7 @@ static double trait_evidence(double score, double threshold)
 	return s > 0 ? -PRIOR_LOGODDS * -log1p(-s) / -log1p(-threshold) : 0;
 }
 
-static double model_axis_score(const lineage_match_family *f, int axis)
+double lineage_match_axis_score(const lineage_match_family *f, int axis)
 {
 	switch (axis) {
 	case LINEAGE_AXIS_CODE: return f->score;
@@ -736,6 +736,17 @@ static double model_axis_score(const lineage_match_family *f, int axis)
 	case LINEAGE_AXIS_DESTRUCTION: return f->destruction_score;
 	case LINEAGE_AXIS_INFRASTRUCTURE: return f->infrastructure_score;
 	default: return f->artifacts_score;
+	}
+}
+
+double lineage_match_axis_threshold(const lineage_match *m, int axis)
+{
+	switch (axis) {
+	case LINEAGE_AXIS_CODE: return m->threshold;
+	case LINEAGE_AXIS_CRYPTO: return LINEAGE_CRYPTO_VERDICT_THRESHOLD;
+	case LINEAGE_AXIS_DESTRUCTION: return LINEAGE_DESTRUCTION_VERDICT_THRESHOLD;
+	case LINEAGE_AXIS_INFRASTRUCTURE: return LINEAGE_INFRA_VERDICT_THRESHOLD;
+	default: return 1; /* never decides */
 	}
 }
 
@@ -781,7 +792,7 @@ static bool axis_counts(const lineage_match_family *f, int axis, double code_thr
 {
 	if (axis == LINEAGE_AXIS_CODE)
 		return f->score >= code_threshold && f->shared_insns >= LINEAGE_VERDICT_MIN_INSNS;
-	return model_axis_score(f, axis) >= LINEAGE_CONTRADICTION_SCORE;
+	return lineage_match_axis_score(f, axis) >= LINEAGE_CONTRADICTION_SCORE;
 }
 
 /* The verdict: the best-ranked family that the strong axes support; the
@@ -816,9 +827,11 @@ static int decide(matcher *m, lineage_match *r, lineage_match_family *fams, cons
 		size_t best = SIZE_MAX;
 		for (size_t k = 0; k < r->nfamilies; k++)
 			if (k != against && axis_counts(&fams[k], a, r->threshold) &&
-			    (best == SIZE_MAX || model_axis_score(&fams[k], a) > model_axis_score(&fams[best], a)))
+			    (best == SIZE_MAX ||
+			     lineage_match_axis_score(&fams[k], a) > lineage_match_axis_score(&fams[best], a)))
 				best = k;
-		if (best == SIZE_MAX || model_axis_score(&fams[best], a) <= model_axis_score(t, a)) continue;
+		if (best == SIZE_MAX || lineage_match_axis_score(&fams[best], a) <= lineage_match_axis_score(t, a))
+			continue;
 		lineage_match_contradiction *c = ln_vec_push(&cv);
 		if (!c) {
 			ln_vec_free(&cv);
@@ -828,8 +841,8 @@ static int decide(matcher *m, lineage_match *r, lineage_match_family *fams, cons
 		        .axis = a,
 		        .family = best,
 		        .against = against,
-		        .score = model_axis_score(&fams[best], a),
-		        .against_score = model_axis_score(t, a),
+		        .score = lineage_match_axis_score(&fams[best], a),
+		        .against_score = lineage_match_axis_score(t, a),
 		        .false_flag = a == LINEAGE_AXIS_ARTIFACTS && t->supported,
 		};
 	}

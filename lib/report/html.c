@@ -159,28 +159,6 @@ static const char *family_name(const lineage_match *m, const lineage_match_famil
 	return f->family && f->family[0] ? f->family : m->samples[f->best_sample].sha256;
 }
 
-static double axis_score(const lineage_match_family *f, int axis)
-{
-	switch (axis) {
-	case LINEAGE_AXIS_CODE: return f->score;
-	case LINEAGE_AXIS_CRYPTO: return f->crypto_score;
-	case LINEAGE_AXIS_DESTRUCTION: return f->destruction_score;
-	case LINEAGE_AXIS_INFRASTRUCTURE: return f->infrastructure_score;
-	default: return f->artifacts_score;
-	}
-}
-
-static double axis_threshold(const lineage_match *m, int axis)
-{
-	switch (axis) {
-	case LINEAGE_AXIS_CODE: return m->threshold;
-	case LINEAGE_AXIS_CRYPTO: return LINEAGE_CRYPTO_VERDICT_THRESHOLD;
-	case LINEAGE_AXIS_DESTRUCTION: return LINEAGE_DESTRUCTION_VERDICT_THRESHOLD;
-	case LINEAGE_AXIS_INFRASTRUCTURE: return LINEAGE_INFRA_VERDICT_THRESHOLD;
-	default: return 1; /* never decides */
-	}
-}
-
 /* The axis of a trait ("crypto", ...), or -1. */
 static int trait_axis(const lineage_match_trait *t)
 {
@@ -389,7 +367,7 @@ static void verdict_section(page *p)
 			if (a) pf(b, "<a href=\"#%s\">", a);
 			pf(b, "<b>%s</b>", lineage_axis_name(ax));
 			if (a) puts_(b, "</a>");
-			double sc = axis_score(f, ax), thr = axis_threshold(m, ax);
+			double sc = lineage_match_axis_score(f, ax), thr = lineage_match_axis_threshold(m, ax);
 			if (sc >= thr)
 				pf(b, " (score %.3f &#x2265; %.2f)", sc, thr);
 			else
@@ -492,7 +470,7 @@ static void families_section(page *p)
 			const char *an = axis_anchor(p, i, a, anchor, sizeof(anchor));
 			puts_(b, "<td class=\"n\">");
 			if (an) pf(b, "<a href=\"#%s\">", an);
-			pf(b, "%.3f", axis_score(f, a));
+			pf(b, "%.3f", lineage_match_axis_score(f, a));
 			if (an) puts_(b, "</a>");
 			pf(b, "<br><span class=\"note\">%+.1f</span></td>", f->axis_evidence[a]);
 		}
@@ -605,7 +583,7 @@ static void trait_section(page *p, int axis)
 			         "<th>token</th><th>known sample</th></tr>\n");
 		pf(b, "<tr class=\"group\" id=\"%s-f%zu\"><th colspan=\"6\">", name, fam);
 		family_link(p, fam);
-		pf(b, ": %s score %.3f</th></tr>\n", name, axis_score(&m->families[fam], axis));
+		pf(b, ": %s score %.3f</th></tr>\n", name, lineage_match_axis_score(&m->families[fam], axis));
 		size_t k = 0;
 		for (size_t i = 0; i < m->ntraits && k < rows; i++) {
 			const lineage_match_trait *t = &m->traits[i];
@@ -730,8 +708,8 @@ static double family_strength(const lineage_match_family *f, int *axis)
 	double best = 0;
 	*axis = LINEAGE_AXIS_CODE;
 	for (int a = 0; a < LINEAGE_NAXES; a++)
-		if (axis_score(f, a) > best) {
-			best = axis_score(f, a);
+		if (lineage_match_axis_score(f, a) > best) {
+			best = lineage_match_axis_score(f, a);
 			*axis = a;
 		}
 	return best > 1 ? 1 : best;

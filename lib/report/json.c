@@ -591,12 +591,7 @@ static cJSON *family_json(const lineage_match *m, const lineage_match_family *f)
 	cJSON *ax = cJSON_AddObjectToObject(o, "axes");
 	for (int a = 0; a < LINEAGE_NAXES; a++) {
 		cJSON *x = cJSON_AddObjectToObject(ax, lineage_axis_name(a));
-		double sc = a == LINEAGE_AXIS_CODE          ? f->score
-		            : a == LINEAGE_AXIS_CRYPTO      ? f->crypto_score
-		            : a == LINEAGE_AXIS_DESTRUCTION ? f->destruction_score
-		            : a == LINEAGE_AXIS_ARTIFACTS   ? f->artifacts_score
-		                                            : f->infrastructure_score;
-		cJSON_AddNumberToObject(x, "score", round4(sc));
+		cJSON_AddNumberToObject(x, "score", round4(lineage_match_axis_score(f, a)));
 		cJSON_AddNumberToObject(x, "evidence", round4(f->axis_evidence[a]));
 	}
 	cJSON_AddNumberToObject(o, "traits", (double)f->ntraits);

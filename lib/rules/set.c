@@ -87,6 +87,21 @@ static void on_compile(int level, const char *file, int line, const YR_RULE *rul
 
 static pthread_mutex_t yr_lock = PTHREAD_MUTEX_INITIALIZER;
 
+int ln_yara_acquire(void)
+{
+	pthread_mutex_lock(&yr_lock);
+	int rc = yr_initialize();
+	pthread_mutex_unlock(&yr_lock);
+	return rc;
+}
+
+void ln_yara_release(void)
+{
+	pthread_mutex_lock(&yr_lock);
+	yr_finalize();
+	pthread_mutex_unlock(&yr_lock);
+}
+
 int lineage_rules_load(lineage_rules **out, lineage_ctx *ctx, const char *dir)
 {
 	*out = NULL;
@@ -111,9 +126,7 @@ int lineage_rules_load(lineage_rules **out, lineage_ctx *ctx, const char *dir)
 		goto done;
 	}
 	snprintf(r->dir, sizeof(r->dir), "%s", dir);
-	pthread_mutex_lock(&yr_lock); /* yr_initialize's counter is not atomic */
-	int yrc = yr_initialize();
-	pthread_mutex_unlock(&yr_lock);
+	int yrc = ln_yara_acquire();
 	if (yrc != ERROR_SUCCESS) {
 		ln_free(r);
 		rc = ln_ctx_error(ctx, LINEAGE_ENOMEM, "libyara failed to initialize (error %d)", yrc);
@@ -186,9 +199,7 @@ void lineage_rules_free(lineage_rules *r)
 	if (r->yr) yr_rules_destroy(r->yr);
 	ln_caps_free(r->engine);
 	ln_arena_free(r->arena);
-	pthread_mutex_lock(&yr_lock);
-	yr_finalize();
-	pthread_mutex_unlock(&yr_lock);
+	ln_yara_release();
 	ln_free(r);
 }
 

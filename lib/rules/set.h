@@ -51,4 +51,10 @@ void ln_caps_free(struct ln_capset *e);
  * IOCTL uses and their traits. */
 int ln_caps_run(lineage_sample *s, lineage_ctx *ctx);
 
+/* libyara's yr_initialize and yr_finalize, under the one lock of the library
+ * (their reference counter is not atomic): every user of libyara in lineage
+ * (the rule set, lineage yara) takes and gives back through these. */
+int ln_yara_acquire(void);
+void ln_yara_release(void);
+
 #endif

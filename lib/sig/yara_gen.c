@@ -15,6 +15,7 @@
 #include "sig.h"
 #include "../core/core.h"
 #include "../corpus/store.h"
+#include "../rules/set.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -487,8 +488,6 @@ done:
 
 /* ------------------------------------------------------------ libyara */
 
-static pthread_mutex_t yr_lock = PTHREAD_MUTEX_INITIALIZER;
-
 typedef struct compile_err {
 	char msg[512];
 	int errors;
@@ -942,9 +941,7 @@ int lineage_yara_generate(lineage_yara_rule **out, lineage_corpus *c, lineage_ct
 		if (!mine) ts[nts++] = (target){opt->verify[i], 0, NULL};
 	}
 
-	pthread_mutex_lock(&yr_lock);
-	int yrc = yr_initialize();
-	pthread_mutex_unlock(&yr_lock);
+	int yrc = ln_yara_acquire();
 	if (yrc != ERROR_SUCCESS) {
 		rc = ln_ctx_error(ctx, LINEAGE_ENOMEM, "libyara failed to initialize (error %d)", yrc);
 		goto done;
@@ -1050,9 +1047,7 @@ int lineage_yara_generate(lineage_yara_rule **out, lineage_corpus *c, lineage_ct
 done:
 	if (rules) yr_rules_destroy(rules);
 	if (yr_up) {
-		pthread_mutex_lock(&yr_lock);
-		yr_finalize();
-		pthread_mutex_unlock(&yr_lock);
+		ln_yara_release();
 	}
 	if (box) lineage_yara_rule_free(&box->pub);
 	ln_free(text.p);
