@@ -272,6 +272,7 @@ assert len(colours) >= 50, "blank: %d colours" % len(colours)
 assert hits >= 20000, "the verdict banner's colour %s on %d pixels" % (sys.argv[2], hits)
 print(len(colours), hits)
 PY
+# words, not lines: OCR may read a two-column layout in another order ("decid' Families ing axis code")
 shot() { # page png banner_colour words...: the screenshot, its colours, and what OCR reads in it
   local page=$1 png=$2 colour=$3; shift 3
   rm -f "$png"
@@ -284,7 +285,7 @@ shot() { # page png banner_colour words...: the screenshot, its colours, and wha
   [ -z "$missing" ] || { echo "OCR did not read:$missing; it read: $(head -c 400 "$png.txt" | tr '\n' ' ')"; return 1; }
 }
 if [ -n "$chrome" ] && [ -n "$ocr" ]; then
-  msg=$(shot "$work/kin.html" "$work/kin.png" d7f0d9 "Verdict: Kin" "Test Actor" "confidence" "deciding axis" \
+  msg=$(shot "$work/kin.html" "$work/kin.png" d7f0d9 "Verdict: Kin" "Test Actor" "confidence" "axis code" \
     "Families" "fixture_kin_checksum") && ok html_screenshot_verdict || bad html_screenshot_verdict "$msg"
   echo "     OCR of the kin page: $(grep -m3 -iE 'verdict|confidence' "$work/kin.png.txt" 2>/dev/null | tr '\n' '|')"
   msg=$(shot "$work/unk.html" "$work/unk.png" e8e1f5 "Verdict: no known relative" "probability" "Kin" \
