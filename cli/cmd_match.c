@@ -44,11 +44,6 @@ static void usage(FILE *f)
 	        LINEAGE_VERDICT_THRESHOLD, LINEAGE_NEAR_THRESHOLD);
 }
 
-static const char *family_name(const lineage_match *m, const lineage_match_family *f)
-{
-	return f->family[0] ? f->family : m->samples[f->best_sample].sha256;
-}
-
 /* An infrastructure trait's detail with its value defanged: the token
  * ("infra:TYPE:VALUE") says what to defang, wherever the detail writes it. */
 static const char *defang_detail(const char *token, const char *detail, char *buf, size_t cap)
@@ -82,7 +77,8 @@ static void print_feeds(const lineage_match *m, bool defang)
 			printf(", seen %s .. %s", x->entry.first_seen ? x->entry.first_seen : "?",
 			       x->entry.last_seen ? x->entry.last_seen : "?");
 		if (x->family != SIZE_MAX)
-			printf("; the actor of %s: +%.3f\n", family_name(m, &m->families[x->family]), x->weight);
+			printf("; the actor of %s: +%.3f\n", lineage_match_family_name(m, &m->families[x->family]),
+			       x->weight);
 		else
 			printf("\n");
 	}
@@ -118,7 +114,7 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 	       m->functions, m->library_functions);
 	size_t vf = 0; /* the verdict's family, or the nearest */
 	for (size_t i = 0; m->verdict && i < m->nfamilies; i++)
-		if (!strcmp(family_name(m, &m->families[i]), m->verdict)) {
+		if (!strcmp(lineage_match_family_name(m, &m->families[i]), m->verdict)) {
 			vf = i;
 			break;
 		}
@@ -143,21 +139,21 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 		       who(m, vfam, name, sizeof(name)), vfam->evidence - vfam->axis_evidence[LINEAGE_AXIS_ARTIFACTS],
 		       m->confidence);
 	} else if (m->ambiguous) {
-		printf("  verdict   no known relative: ambiguous (%s, confidence %.2f < %.2f", family_name(m, vfam),
-		       vfam->confidence, LINEAGE_VERDICT_CONFIDENCE);
+		printf("  verdict   no known relative: ambiguous (%s, confidence %.2f < %.2f",
+		       lineage_match_family_name(m, vfam), vfam->confidence, LINEAGE_VERDICT_CONFIDENCE);
 		for (size_t i = 1; i < m->nfamilies && i < 3; i++)
-			printf(", %s %.2f", family_name(m, &m->families[i]), m->families[i].confidence);
+			printf(", %s %.2f", lineage_match_family_name(m, &m->families[i]), m->families[i].confidence);
 		printf(")\n");
 	} else if (m->nfamilies) {
 		printf("  verdict   no known relative (probability %.2f; nearest: %s, confidence %.2f: the strong axes "
 		       "give log-odds %+.1f < 0)\n",
-		       m->confidence, family_name(m, vfam), vfam->confidence,
+		       m->confidence, lineage_match_family_name(m, vfam), vfam->confidence,
 		       vfam->evidence - vfam->axis_evidence[LINEAGE_AXIS_ARTIFACTS]);
 	} else {
 		printf("  verdict   no known relative (nothing shared with the corpus)\n");
 	}
 	if (vfam) { /* the evidence for the verdict, or the nearest candidate, axis by axis */
-		printf("  axes      %s:", family_name(m, vfam));
+		printf("  axes      %s:", lineage_match_family_name(m, vfam));
 		for (int a = 0; a < LINEAGE_NAXES; a++) {
 			double v = lineage_match_axis_score(vfam, a);
 			printf(" %s %.3f", lineage_axis_name(a), v);
@@ -168,8 +164,8 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 	for (size_t i = 0; i < m->ncontradictions; i++) {
 		const lineage_match_contradiction *c = &m->contradictions[i];
 		printf("  contra.   %s points to %s (%s score %.3f, %.3f for %s)%s\n", lineage_axis_name(c->axis),
-		       family_name(m, &m->families[c->family]), lineage_axis_name(c->axis), c->score, c->against_score,
-		       family_name(m, &m->families[c->against]),
+		       lineage_match_family_name(m, &m->families[c->family]), lineage_axis_name(c->axis), c->score,
+		       c->against_score, lineage_match_family_name(m, &m->families[c->against]),
 		       c->false_flag ? ": a possible false flag (artifacts are cheap to plant; the strong axes say "
 		                       "otherwise)"
 		                     : "");
@@ -181,7 +177,7 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 	for (size_t i = 0; i < nf; i++) {
 		const lineage_match_family *f = &m->families[i];
 		printf("    %zu. %-32.32s %6.3f %6.3f %7.3f %7.3f %7.3f %7.3f %8zu %9zu %6zu\n", i + 1,
-		       family_name(m, f), f->confidence, f->score, f->crypto_score, f->destruction_score,
+		       lineage_match_family_name(m, f), f->confidence, f->score, f->crypto_score, f->destruction_score,
 		       f->infrastructure_score, f->artifacts_score, f->nsamples, f->nfunctions, f->nexact);
 	}
 	for (size_t i = 0; i < m->nactors && i < 3; i++) {
@@ -205,7 +201,7 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 			if (!tshown++)
 				printf("  %-9s %s: shared traits, kind, weight (kind weight / families holding it), a "
 				       "sample\n",
-				       axis_labels[ax], family_name(m, &m->families[vf]));
+				       axis_labels[ax], lineage_match_family_name(m, &m->families[vf]));
 			char buf[2400];
 			const char *detail =
 			        defang && ax == 2 ? defang_detail(t->token, t->detail, buf, sizeof(buf)) : t->detail;
@@ -234,7 +230,7 @@ static void print_text(const lineage_sample *s, const lineage_match *m, bool all
 		if (!shown++)
 			printf("  evidence  %s: query -> known function, kind (exact, near, simil[ar]) and similarity, "
 			       "instructions, families, weight\n",
-			       family_name(m, &m->families[0]));
+			       lineage_match_family_name(m, &m->families[0]));
 		printf("    0x%-12llx -> 0x%-12llx %s %.2f %5u %3u %5.2f  %s%s%s%s\n",
 		       (unsigned long long)e->query_address, (unsigned long long)e->known_address,
 		       e->exact     ? "exact"

@@ -289,6 +289,9 @@ LINEAGE_API int lineage_corpus_match(lineage_match **out, lineage_corpus *c, lin
                                      const lineage_match_options *opt);
 LINEAGE_API void lineage_match_free(lineage_match *m);
 
+/** A family's name: its label, or for an unlabelled sample standing alone,
+ *  that sample's sha256 (as lineage_match.verdict names it). */
+LINEAGE_API const char *lineage_match_family_name(const lineage_match *m, const lineage_match_family *f);
 /** A family's score on an axis (LINEAGE_AXIS_*): its code score, crypto_score,
  *  destruction_score, infrastructure_score or artifacts_score. */
 LINEAGE_API double lineage_match_axis_score(const lineage_match_family *f, int axis);

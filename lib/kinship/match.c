@@ -728,6 +728,11 @@ static double trait_evidence(double score, double threshold)
 	return s > 0 ? -PRIOR_LOGODDS * -log1p(-s) / -log1p(-threshold) : 0;
 }
 
+const char *lineage_match_family_name(const lineage_match *m, const lineage_match_family *f)
+{
+	return f->family && f->family[0] ? f->family : m->samples[f->best_sample].sha256;
+}
+
 double lineage_match_axis_score(const lineage_match_family *f, int axis)
 {
 	switch (axis) {
@@ -797,7 +802,7 @@ static bool axis_counts(const lineage_match_family *f, int axis, double code_thr
 
 /* The verdict: the best-ranked family that the strong axes support; the
  * axis that brought the most evidence; the axes pointing elsewhere. */
-static int decide(matcher *m, lineage_match *r, lineage_match_family *fams, const lineage_match_sample *pubs)
+static int decide(matcher *m, lineage_match *r, lineage_match_family *fams)
 {
 	size_t v = SIZE_MAX;
 	if (r->nfamilies && fams[0].supported) {
@@ -809,7 +814,7 @@ static int decide(matcher *m, lineage_match *r, lineage_match_family *fams, cons
 	}
 	if (v != SIZE_MAX) {
 		const lineage_match_family *f = &fams[v];
-		r->verdict = f->family[0] ? f->family : pubs[f->best_sample].sha256;
+		r->verdict = lineage_match_family_name(r, f);
 		int best = LINEAGE_AXIS_CODE;
 		for (int a = 0; a < LINEAGE_AXIS_ARTIFACTS; a++)
 			if (f->axis_evidence[a] > f->axis_evidence[best]) best = a;
@@ -1117,7 +1122,7 @@ static int rank(matcher *m, lineage_match *r, uint64_t all_insns, const lineage_
 	r->samples = pubs;
 	r->nsamples = ns;
 	if (r->nfamilies) r->score = fams[0].score;
-	if (rc == 0) rc = decide(m, r, fams, pubs);
+	if (rc == 0) rc = decide(m, r, fams);
 	if (rc == 0) rc = rank_actors(m, r, fams);
 	return rc;
 }

@@ -154,11 +154,6 @@ typedef struct page {
 	size_t nsbs;
 } page;
 
-static const char *family_name(const lineage_match *m, const lineage_match_family *f)
-{
-	return f->family && f->family[0] ? f->family : m->samples[f->best_sample].sha256;
-}
-
 /* The axis of a trait ("crypto", ...), or -1. */
 static int trait_axis(const lineage_match_trait *t)
 {
@@ -205,7 +200,7 @@ static void link_text(hbuf *b, const char *anchor, const char *text)
 static void family_link(const page *p, size_t fam)
 {
 	if (fam < p->nfam) pf(p->b, "<a href=\"#fam%zu\">", fam);
-	esc(p->b, family_name(p->m, &p->m->families[fam]));
+	esc(p->b, lineage_match_family_name(p->m, &p->m->families[fam]));
 	if (fam < p->nfam) puts_(p->b, "</a>");
 }
 
@@ -448,7 +443,7 @@ static void families_section(page *p)
 		char anchor[48];
 		pf(b, "<tr id=\"fam%zu\"%s><td class=\"n\">%zu</td><td>", i,
 		   i == p->vf && m->verdict ? " class=\"vf\"" : "", i + 1);
-		esc(b, family_name(m, f));
+		esc(b, lineage_match_family_name(m, f));
 		puts_(b, "</td><td>");
 		esc(b, f->actor);
 		if (f->software_id || f->group_id) puts_(b, "<br><span class=\"attack\">");
@@ -806,12 +801,12 @@ static void graph_section(page *p)
 		   "<a href=\"#fam%zu\"><circle cx=\"%.1f\" cy=\"%.1f\" r=\"22\" fill=\"%s\" stroke=\"%s\" "
 		   "stroke-width=\"3\"><title>",
 		   i, fam[i].x, fam[i].y, verdict ? "#d7f0d9" : "#ffffff", verdict ? "#1b5e20" : "#78909c");
-		esc(b, family_name(m, f));
+		esc(b, lineage_match_family_name(m, f));
 		pf(b,
 		   "</title></circle><text x=\"%.1f\" y=\"%.1f\" font-size=\"13\" font-weight=\"bold\" "
 		   "text-anchor=\"middle\" fill=\"#1c2329\">",
 		   fam[i].x, fam[i].y + 38);
-		esc_max(b, family_name(m, f), 22);
+		esc_max(b, lineage_match_family_name(m, f), 22);
 		puts_(b, "</text></a>\n");
 	}
 	pf(b,
@@ -1041,7 +1036,7 @@ static int plan(page *p)
 	p->nfam = m->nfamilies < FAMILY_ROWS ? m->nfamilies : FAMILY_ROWS;
 	p->vf = m->nfamilies ? 0 : SIZE_MAX;
 	for (size_t i = 0; m->verdict && i < m->nfamilies; i++)
-		if (!strcmp(family_name(m, &m->families[i]), m->verdict)) {
+		if (!strcmp(lineage_match_family_name(m, &m->families[i]), m->verdict)) {
 			p->vf = i;
 			break;
 		}

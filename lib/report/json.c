@@ -549,12 +549,6 @@ static double round4(double v)
 	return (double)(int64_t)(v * 10000 + 0.5) / 10000;
 }
 
-/* A family's name; an unlabelled sample stands for itself. */
-static const char *family_label(const lineage_match *m, const lineage_match_family *f)
-{
-	return f->family[0] ? f->family : m->samples[f->best_sample].sha256;
-}
-
 /* {"id", "name"} of an ATT&CK entry, or null. */
 static void add_attack(cJSON *o, const char *k, const char *id, const char *name)
 {
@@ -682,7 +676,8 @@ static cJSON *match_json(const lineage_sample *s, const lineage_match *m, size_t
 		cJSON *fl = cJSON_AddArrayToObject(o, "families");
 		for (size_t k = x->family; k < m->nfamilies; k++)
 			if (m->families[k].actor_rank == i)
-				cJSON_AddItemToArray(fl, cJSON_CreateString(family_label(m, &m->families[k])));
+				cJSON_AddItemToArray(fl,
+				                     cJSON_CreateString(lineage_match_family_name(m, &m->families[k])));
 		cJSON_AddItemToArray(aa, o);
 	}
 	cJSON *ca = cJSON_AddArrayToObject(root, "contradictions");

@@ -15,26 +15,8 @@
 
 #include "lineage.h"
 
-static lineage_ctx *ctx;
-static char dir[] = "/tmp/lineage-cluster-XXXXXX";
-static const char *fx;
-
-static int setup(void **state)
-{
-	(void)state;
-	fx = getenv("LINEAGE_FIXTURES");
-	if (!fx || !mkdtemp(dir)) return -1;
-	return lineage_ctx_new(&ctx);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	lineage_ctx_free(ctx);
-	char cmd[700];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#define TEST_DIR "/tmp/lineage-cluster-XXXXXX"
+#include "../test_fixture_env.h"
 
 static void add(lineage_corpus *c, const char *name, const char *family, int lib)
 {

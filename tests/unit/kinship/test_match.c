@@ -14,26 +14,8 @@
 
 #include "lineage.h"
 
-static lineage_ctx *ctx;
-static char dir[] = "/tmp/lineage-match-XXXXXX";
-static const char *fx;
-
-static int setup(void **state)
-{
-	(void)state;
-	fx = getenv("LINEAGE_FIXTURES");
-	if (!fx || !mkdtemp(dir)) return -1;
-	return lineage_ctx_new(&ctx);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	lineage_ctx_free(ctx);
-	char cmd[700];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#define TEST_DIR "/tmp/lineage-match-XXXXXX"
+#include "../test_fixture_env.h"
 
 static lineage_sample *analyzed(const char *path)
 {

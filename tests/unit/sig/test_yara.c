@@ -16,26 +16,8 @@
 #include "lineage.h"
 #include "sig/sig.h"
 
-static lineage_ctx *ctx;
-static char dir[] = "/tmp/lineage-yara-XXXXXX";
-static const char *fx;
-
-static int setup(void **state)
-{
-	(void)state;
-	fx = getenv("LINEAGE_FIXTURES");
-	if (!fx || !mkdtemp(dir)) return -1;
-	return lineage_ctx_new(&ctx);
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	lineage_ctx_free(ctx);
-	char cmd[700];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
+#define TEST_DIR "/tmp/lineage-yara-XXXXXX"
+#include "../test_fixture_env.h"
 
 /* The wildcards of mask as a string of offsets "1-4,8-11" (runs). */
 static void runs(char *out, size_t cap, const uint8_t *mask, size_t n)
